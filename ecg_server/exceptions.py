@@ -1,0 +1,85 @@
+"""JSON error handling for everything under /api/: no HTML page and no stack trace ever leaves."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
+from django.http import JsonResponse, UnreadablePostError
+from django.views import defaults
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from ecg_server.errors import DomainError, TooManyAttempts
+
+logger = logging.getLogger("ecg_server.api")
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF's handler, extended so that no exception escapes as an HTML 500."""
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        return response
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": "Request body is too large."}, status=413)
+    if isinstance(exc, SuspiciousOperation | UnreadablePostError):
+        logger.warning("Refused a malformed request: %s", exc)
+        return Response({"detail": "Malformed request."}, status=400)
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.error("Database unavailable: %s", exc)
+        return Response(
+            {"detail": "Service temporarily unavailable. Try again shortly."},
+            status=503,
+            headers={"Retry-After": "5"},
+        )
+    view = context.get("view")
+    logger.error("Unhandled error in %s", type(view).__name__, exc_info=exc)
+    return Response({"detail": "Internal server error."}, status=500)
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    headers = {}
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after_seconds)
+    body = {"code": exc.code, "message": exc.message, "fields": exc.fields}
+    return Response(body, status=exc.status, headers=headers)
+
+
+# Django-level handlers, for errors raised outside DRF views (middleware, URL resolution). Paths
+# under /api/ always get JSON; the admin keeps Django's own pages.
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json(body: dict, status: int) -> JsonResponse:
+    # Compact, like DRF's renderer, so every error body has the same bytes.
+    return JsonResponse(body, status=status, json_dumps_params={"separators": (",", ":")})
+
+
+def json_bad_request(request, exception=None):
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    return _json({"detail": "Malformed request."}, 400)
+
+
+def json_permission_denied(request, exception=None):
+    if not _is_api(request):
+        return defaults.permission_denied(request, exception)
+    return _json({"detail": "You do not have permission to perform this action."}, 403)
+
+
+def json_not_found(request, exception=None):
+    if not _is_api(request):
+        return defaults.page_not_found(request, exception)
+    return _json({"detail": "Not found."}, 404)
+
+
+def json_server_error(request):
+    if not _is_api(request):
+        return defaults.server_error(request)
+    return _json({"detail": "Internal server error."}, 500)

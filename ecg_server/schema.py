@@ -1,0 +1,16 @@
+"""drf-spectacular hooks."""
+
+from __future__ import annotations
+
+
+def legacy_paths_without_trailing_slash(endpoints: list, **kwargs) -> list:
+    """Document `/api/login` (the contract's spelling) rather than the regex's `/api/login/`."""
+    from ecg_server.legacy import LegacyView
+
+    result = []
+    for path, path_regex, method, callback in endpoints:
+        view_class = getattr(callback, "cls", None)
+        if view_class and issubclass(view_class, LegacyView) and path.endswith("/"):
+            path = path.rstrip("/")
+        result.append((path, path_regex, method, callback))
+    return result

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.urls import legacy_urlpatterns as accounts_legacy
+from ecg_server.exceptions import json_not_found
+
+api_patterns = [
+    *accounts_legacy,
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Anything else under /api/ is a JSON 404, whatever DEBUG says.
+    re_path(r"^.*$", json_not_found),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+]
+
+handler400 = "ecg_server.exceptions.json_bad_request"
+handler403 = "ecg_server.exceptions.json_permission_denied"
+handler404 = "ecg_server.exceptions.json_not_found"
+handler500 = "ecg_server.exceptions.json_server_error"
