@@ -9,13 +9,19 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format requirements db-driver clean
+.PHONY: run superuser test lint format requirements db-driver clean
 
 run: export DEBUG ?= true
 run: $(STAMP) db-driver
 	$(PY) manage.py migrate --no-input
 	@$(PY) manage.py first_run_hint
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The first account: create_user is reserved for superusers. Same settings as `make run`.
+superuser: export DEBUG ?= true
+superuser: $(STAMP) db-driver
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createsuperuser
 
 # Tests never need a real secret; production settings refuse to start without one.
 test: export SECRET_KEY ?= insecure-key-for-the-test-suite-only

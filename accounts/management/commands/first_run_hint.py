@@ -12,7 +12,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.WARNING(
                 "No superuser exists yet. create_user is reserved for superusers, so create the "
-                "first one with:\n    .venv/bin/python manage.py createsuperuser\n"
-                "then log in with POST /api/login."
+                "first one with\n    make superuser\n(or `python manage.py createsuperuser` with "
+                "the server's environment), then log in with POST /api/login."
             )
         )
