@@ -45,6 +45,9 @@ LEGACY_ERRORS: dict[str, tuple[int, Any] | Callable[[DomainError], Response]] = 
     "otp_invalid": (406, "INVALID OTP"),
     "new_password_missing": (406, "Please enter both new_password and new_password_confirm."),
     "password_confirmation_mismatch": (406, "Password and Confirm Password not same"),
+    # devices and patients
+    "device_not_found": (400, "DEVICE DOES NOT EXIST"),
+    "patient_not_found": (400, "PATIENT DOES NOT EXIST"),
 }
 
 

@@ -1,0 +1,104 @@
+"""Device workflows: registering, claiming, updating and deleting devices."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from devices.models import MAC_NOT_REGISTERED, Device, DeviceLink, FirmwareInfo
+from ecg_server.errors import PermissionDenied
+
+DEFAULT_DEVICE_NAME = "DefaultDevice"
+DEFAULT_LEAD_COUNT = 12
+
+
+def _same_mac(registered: str, given: str | None) -> bool:
+    if given is None:
+        return False
+    return registered.strip().lower() == given.strip().lower()
+
+
+def device_register(
+    *,
+    user: User,
+    serial_number: str,
+    name: str | None = None,
+    mac_address: str | None = None,
+    lead_count: int | None = None,
+) -> Device:
+    """Create the device and link it to `user`; for a known serial, only link it (a claim).
+
+    Claiming a device needs its registered MAC address (superusers are exempt), so a serial number
+    alone never opens someone else's device. A device without a registered MAC can be linked to
+    further users only by a superuser or in the admin.
+    """
+    device = Device.objects.filter(serial_number=serial_number).first()
+    if device is None:
+        try:
+            with transaction.atomic():
+                device = Device.objects.create(
+                    serial_number=serial_number,
+                    name=name or DEFAULT_DEVICE_NAME,
+                    mac_address=mac_address or MAC_NOT_REGISTERED,
+                    lead_count=lead_count or DEFAULT_LEAD_COUNT,
+                )
+                FirmwareInfo.objects.create(device=device)
+                DeviceLink.objects.create(user=user, device=device)
+            return device
+        except IntegrityError:  # registered concurrently: what remains is a claim
+            device = Device.objects.get(serial_number=serial_number)
+    device_claim(user=user, device=device, mac_address=mac_address)
+    return device
+
+
+def device_claim(*, user: User, device: Device, mac_address: str | None) -> None:
+    """Link `user` to an existing device; linking twice is a no-op."""
+    if DeviceLink.objects.filter(user=user, device=device).exists():
+        return
+    proves_possession = device.has_registered_mac and _same_mac(device.mac_address, mac_address)
+    if not (user.is_superuser or proves_possession):
+        raise PermissionDenied()
+    DeviceLink.objects.get_or_create(user=user, device=device)
+
+
+DEVICE_FIELDS = ("name", "mac_address", "lead_count")
+FIRMWARE_FIELDS = ("version_id", "version_number")
+
+
+@transaction.atomic
+def device_update(
+    *,
+    device: Device,
+    name: str | None = None,
+    mac_address: str | None = None,
+    lead_count: int | None = None,
+    firmware_version_id: str | None = None,
+    firmware_version_number: str | None = None,
+) -> Device:
+    """Change only the settings given (None means "not given")."""
+    device_changes = {
+        field: value
+        for field, value in zip(DEVICE_FIELDS, (name, mac_address, lead_count), strict=True)
+        if value is not None
+    }
+    if device_changes:
+        for field, value in device_changes.items():
+            setattr(device, field, value)
+        device.save(update_fields=[*device_changes, "updated_at"])
+    firmware_changes = {
+        field: value
+        for field, value in zip(
+            FIRMWARE_FIELDS, (firmware_version_id, firmware_version_number), strict=True
+        )
+        if value is not None
+    }
+    if firmware_changes and not FirmwareInfo.objects.filter(device=device).update(
+        **firmware_changes
+    ):
+        FirmwareInfo.objects.create(device=device, **firmware_changes)  # an admin-made device
+    return device
+
+
+def device_delete(*, device: Device) -> None:
+    """Delete the device and its links; recordings made with it keep its serial number."""
+    device.delete()

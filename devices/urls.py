@@ -1,0 +1,16 @@
+from devices.legacy import (
+    AddDeviceView,
+    DeleteDeviceView,
+    GetOtaView,
+    ShowDevicesView,
+    UpdateDeviceSettingsView,
+)
+from ecg_server.legacy import legacy_path
+
+legacy_urlpatterns = [
+    legacy_path("add_device", AddDeviceView),
+    legacy_path("delete_device", DeleteDeviceView),
+    legacy_path("show_devices", ShowDevicesView),
+    legacy_path("get_ota", GetOtaView),
+    legacy_path("update_device_settings", UpdateDeviceSettingsView),
+]

@@ -1,0 +1,31 @@
+"""Reads of patients that enforce ownership: another user's patient does not exist for you."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from patients.errors import PatientNotFound
+from patients.models import Patient
+
+
+def patient_get_for_user(*, user: User, patient_number: str) -> Patient:
+    """The patient with `patient_number` if `user` owns it or is a superuser.
+
+    Raises `PatientNotFound` otherwise: someone else's patient looks exactly like a missing one.
+    """
+    patients = Patient.objects.filter(patient_number=patient_number)
+    if not user.is_superuser:
+        patients = patients.filter(owner=user)
+    patient = patients.first()
+    if patient is None:
+        raise PatientNotFound()
+    return patient
+
+
+def patients_for_user(*, user: User, serial_number: str | None = None) -> QuerySet[Patient]:
+    """The caller's own patients, optionally only those linked to the device `serial_number`."""
+    patients = Patient.objects.filter(owner=user)
+    if serial_number is not None:
+        patients = patients.filter(device_links__device__serial_number=serial_number)
+    return patients.order_by("patient_number")
