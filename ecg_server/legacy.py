@@ -27,6 +27,11 @@ from ecg_server.exceptions import domain_error_response
 REQUIRED_MESSAGE = "This field is required."
 
 
+def _detail(exc: DomainError) -> Response:
+    """`{"detail": ...}` with the error's own status (413, 503, ...), like DRF's errors."""
+    return Response({"detail": exc.message}, status=exc.status)
+
+
 def _too_many_attempts(exc: TooManyAttempts) -> Response:
     return Response(
         {"detail": exc.message},
@@ -48,6 +53,14 @@ LEGACY_ERRORS: dict[str, tuple[int, Any] | Callable[[DomainError], Response]] = 
     # devices and patients
     "device_not_found": (400, "DEVICE DOES NOT EXIST"),
     "patient_not_found": (400, "PATIENT DOES NOT EXIST"),
+    # recordings
+    "recording_not_found": (400, "FILE DOES NOT EXIST"),
+    "recording_file_missing": (400, "FILE DOES NOT EXIST"),
+    "recording_exists": (400, "FILE ALREADY EXISTS"),
+    "recording_owned_by_other": (400, "CANNOT OVERWRITE FILE UPLOADED BY ANOTHER USER"),
+    "recording_target_invalid": (400, "DEVICE/PATIENT INFO INVALID"),
+    "recording_too_large": _detail,
+    "storage_unavailable": _detail,
 }
 
 
@@ -88,11 +101,17 @@ class LegacyView(APIView):
     validation_status = 400
     legacy_error_overrides: dict[str, tuple[int, Any]] = {}
 
-    def validated(self, serializer_class: type[Serializer], **context: Any) -> dict[str, Any]:
-        """Validate the request's fields, or raise with every problem at once."""
-        serializer = serializer_class(
-            data=legacy_payload(self.request), context={"request": self.request, **context}
-        )
+    def validated(
+        self, serializer_class: type[Serializer], *, overrides: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Validate the request's fields, or raise with every problem at once.
+
+        `overrides` are fields that come from elsewhere (the URL path) and win over the body.
+        """
+        payload = legacy_payload(self.request)
+        if overrides and isinstance(payload, dict):
+            payload.update(overrides)
+        serializer = serializer_class(data=payload, context={"request": self.request})
         errors: dict[str, Any] = {}
         if self.session_required and self.request.auth is None:
             errors["session_id"] = [REQUIRED_MESSAGE]

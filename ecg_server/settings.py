@@ -132,6 +132,9 @@ elif _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["OPTIONS"].setdefault(
         "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
+    # Tests use a file, not Django's in-memory default, so that concurrent connections lock
+    # and wait as they do in a real deployment.
+    _database["TEST"] = {"NAME": str(DATA_DIR / "test_db.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -210,8 +213,13 @@ with contextlib.suppress(OSError):
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Recording files: under MEDIA_ROOT, never served as media (see recordings/downloads.py).
+    "recordings": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+
+# The largest recording post_data accepts, in bytes (default 1 GiB); larger uploads get 413.
+RECORDING_MAX_BYTES = env.int("RECORDING_MAX_BYTES", default=1024**3)
 
 # --- Internationalisation ---------------------------------------------------------------------
 

@@ -6,11 +6,13 @@ from accounts.urls import legacy_urlpatterns as accounts_legacy
 from devices.urls import legacy_urlpatterns as devices_legacy
 from ecg_server.exceptions import json_not_found
 from patients.urls import legacy_urlpatterns as patients_legacy
+from recordings.urls import legacy_urlpatterns as recordings_legacy
 
 api_patterns = [
     *accounts_legacy,
     *devices_legacy,
     *patients_legacy,
+    *recordings_legacy,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.

@@ -7,6 +7,7 @@ anonymous requests simply carry none.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -71,3 +72,34 @@ class ApiClient(Client):
 @pytest.fixture
 def api():
     return ApiClient()
+
+
+DATA_DIR = Path(__file__).parent / "data"
+PTB_CSV = DATA_DIR / "ptb-s0273lre-10s-1000hz-15lead.csv"
+
+
+@pytest.fixture
+def media_files(settings):
+    """Every file under MEDIA_ROOT (stored recordings and uploads in progress), relative."""
+
+    def list_files() -> list[str]:
+        root = Path(settings.MEDIA_ROOT)
+        if not root.exists():
+            return []
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+    return list_files
+
+
+@pytest.fixture
+def device(owner):
+    from tests.factories import make_device
+
+    return make_device("ECG-1", users=[owner], mac_address="AA:01")
+
+
+@pytest.fixture
+def patient(owner, device):
+    from tests.factories import make_patient
+
+    return make_patient("P-1", owner=owner, name="Ada", devices=[device])

@@ -60,3 +60,53 @@ def make_patient(patient_number: str | None = None, *, owner, name: str = "Pat I
     for device in devices:
         PatientDeviceLink.objects.create(patient=patient, device=device)
     return patient
+
+
+def upload_fields(
+    token: str | None, *, content: bytes = b"1,2,3\n", name: str = "rec.csv", **fields
+) -> dict:
+    """A post_data multipart body (as a dict for Django's test client)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = {
+        "data_id": "D-1",
+        "device_sl_no": "ECG-1",
+        "patient_no": "P-1",
+        "File": SimpleUploadedFile(name, content, content_type="text/csv"),
+        "Start_Time": "2026-12-01T10:00:00Z",
+        "End_Time": "2026-12-01T10:00:10Z",
+    }
+    if token is not None:
+        body["session_id"] = token
+    body.update(fields)
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def make_recording(
+    *, data_id: str, uploader, patient, device=None, content: bytes = b"0,1\n", **fields
+):
+    """A stored recording, made through the same service as uploads."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    from django.core.files.base import ContentFile
+
+    from recordings.models import Recording
+    from recordings.storage import new_recording_name, recording_storage
+
+    name = recording_storage().save(new_recording_name(), ContentFile(content))
+    return Recording.objects.create(
+        data_id=data_id,
+        device=device,
+        device_serial_number=device.serial_number if device else "GONE-1",
+        patient=patient,
+        uploaded_by=uploader,
+        start_time=fields.pop("start_time", datetime(2026, 12, 1, 10, tzinfo=UTC)),
+        end_time=fields.pop("end_time", datetime(2026, 12, 1, 10, 0, 10, tzinfo=UTC)),
+        file=name,
+        original_name=fields.pop("original_name", "rec.csv"),
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content_type="text/csv",
+        **fields,
+    )

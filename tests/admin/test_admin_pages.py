@@ -95,3 +95,46 @@ def test_admin_links_a_device_without_a_mac_to_another_user(admin_client, owner,
     )
     assert r.status_code == 302, r.content[:2000]
     assert set(device.users.all()) == {owner, other_user}
+
+
+def test_recordings_list_search_and_permission_checked_download(admin_client, owner, world, client):
+    from patients.models import Patient
+    from recordings.models import Recording
+    from tests.factories import make_recording, make_user
+
+    patient = Patient.objects.get()
+    make_recording(
+        data_id="REC-55",
+        uploader=owner,
+        patient=patient,
+        device=Device.objects.get(),
+        content=b"ecg bytes",
+    )
+    r = admin_client.get("/admin/recordings/recording/?q=P-4242")
+    assert r.status_code == 200
+    assert b"REC-55" in r.content
+    assert admin_client.get("/admin/recordings/recording/?q=REC-55").content.count(b"REC-55") >= 1
+    recording = Recording.objects.get()
+    assert (
+        admin_client.get(f"/admin/recordings/recording/{recording.pk}/change/").status_code == 200
+    )
+
+    r = admin_client.get(f"/admin/recordings/recording/{recording.pk}/download/")
+    assert r.status_code == 200
+    assert b"".join(r.streaming_content) == b"ecg bytes"
+
+    # Staff without the view permission get no bytes.
+    staff = make_user("clerk", is_staff=True)
+    client.force_login(staff)
+    r = client.get(f"/admin/recordings/recording/{recording.pk}/download/")
+    assert r.status_code == 403
+
+
+def test_no_public_media_url_serves_recordings(client, owner, world):
+    from patients.models import Patient
+    from tests.factories import make_recording
+
+    recording = make_recording(
+        data_id="REC-56", uploader=owner, patient=Patient.objects.get(), content=b"secret"
+    )
+    assert client.get(f"/media/{recording.file.name}").status_code == 404

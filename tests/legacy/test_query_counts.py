@@ -12,7 +12,8 @@ REQUESTS = {
     # lookup, savepoint, device + firmware + link inserts, release
     "add_device": ("POST", {"serial_number": "ECG-NEW", "Mac_id": "AA:99"}, 7),
     "add_device_again": ("POST", {"serial_number": "ECG-0"}, 3),  # lookup, link check
-    "delete_device": ("POST", {"serial_number": "ECG-0"}, 6),  # select, cascade deletes
+    # select, cascade deletes, recordings keep their serial (SET NULL)
+    "delete_device": ("POST", {"serial_number": "ECG-0"}, 7),
     "show_devices": ("GET", {}, 2),
     "get_ota": ("GET", {"serial_number": "ECG-0"}, 2),
     "update_device_settings": (
@@ -26,7 +27,8 @@ REQUESTS = {
         7,
     ),
     "update_patient": ("POST", {"patient_number": "P-0", "patient_name": "N"}, 3),
-    "delete_patient": ("POST", {"patient_number": "P-0"}, 2 + 4),
+    # select, erase recordings (collected for their files), cascade deletes
+    "delete_patient": ("POST", {"patient_number": "P-0"}, 8),
     "show_patients": ("GET", {"serial_number": "ECG-0"}, 2),
 }
 

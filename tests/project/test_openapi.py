@@ -33,3 +33,10 @@ def test_docs_page_is_served(client, db):
     r = client.get("/api/docs/")
     assert r.status_code == 200
     assert b"swagger" in r.content.lower()
+
+
+def test_schema_generates_without_warnings_and_validates(db, tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", validate=True, fail_on_warn=True, file=str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").stat().st_size > 1000

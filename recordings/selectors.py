@@ -1,0 +1,30 @@
+"""Reads of recordings that enforce who may see them."""
+
+from __future__ import annotations
+
+from accounts.models import User
+from ecg_server.errors import PermissionDenied
+from recordings.errors import RecordingNotFound
+from recordings.models import Recording
+
+
+def recording_may_read(*, user: User, recording: Recording) -> bool:
+    """Only the uploader, the patient's owner and superusers may read a recording."""
+    return (
+        user.is_superuser
+        or recording.uploaded_by_id == user.pk
+        or recording.patient.owner_id == user.pk
+    )
+
+
+def recording_get_for_user(*, user: User, data_id: str) -> Recording:
+    """The recording `data_id` if `user` may read it.
+
+    Raises `RecordingNotFound` or `PermissionDenied` (the legacy contract tells them apart).
+    """
+    recording = Recording.objects.select_related("patient").filter(data_id=data_id).first()
+    if recording is None:
+        raise RecordingNotFound()
+    if not recording_may_read(user=user, recording=recording):
+        raise PermissionDenied()
+    return recording

@@ -1,0 +1,192 @@
+"""Recording workflows: storing an upload (new or overwrite) and erasing recordings.
+
+Storing is ordered so that nothing is ever lost: the new file is stored first, the row is created
+or switched in one transaction, and a replaced file is deleted only after that commits. When any
+step fails, the new file is removed and the old recording stays as it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from devices.errors import DeviceNotFound
+from devices.models import Device
+from devices.selectors import device_get_for_user
+from ecg_server.errors import PermissionDenied
+from patients.errors import PatientNotFound
+from patients.models import Patient
+from patients.selectors import patient_get_for_user
+from recordings.errors import (
+    ChecksumMismatch,
+    RecordingExists,
+    RecordingOwnedByOther,
+    RecordingTargetInvalid,
+    StorageUnavailable,
+)
+from recordings.models import Recording
+from recordings.storage import new_recording_name, recording_storage
+from recordings.uploads import IncomingRecordingFile
+
+logger = logging.getLogger(__name__)
+
+# Concurrent uploads of one data_id: the loser of the insert race retries once as an overwrite.
+STORE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class ExpectedDigests:
+    """Checksums the client sent with the file; each is checked when present."""
+
+    sha256_hex: str | None = None  # the `sha256` form field
+    digest_header: str | None = None  # `Digest: sha-256=<base64>`
+    content_md5: str | None = None  # `Content-MD5: <base64>`
+
+
+def _digest_header_sha256(header: str) -> bytes | None:
+    for part in header.split(","):
+        algorithm, _, value = part.strip().partition("=")
+        if algorithm.strip().lower() == "sha-256":
+            return _b64(value.strip())
+    return None
+
+
+def _b64(value: str) -> bytes | None:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def recording_verify_digests(*, upload: IncomingRecordingFile, expected: ExpectedDigests) -> None:
+    """Refuse the upload when it does not match a checksum the client sent."""
+    actual_sha256 = upload.sha256.digest()
+    if expected.sha256_hex is not None and expected.sha256_hex.lower() != actual_sha256.hex():
+        raise ChecksumMismatch("sha256")
+    if expected.digest_header is not None:
+        claimed = _digest_header_sha256(expected.digest_header)
+        if claimed is not None and claimed != actual_sha256:
+            raise ChecksumMismatch("Digest")
+    md5_sent = expected.content_md5 is not None and upload.md5 is not None
+    if md5_sent and _b64(expected.content_md5.strip()) != upload.md5.digest():
+        raise ChecksumMismatch("Content-MD5")
+
+
+def _recording_target(
+    *, user: User, serial_number: str, patient_number: str
+) -> tuple[Device, Patient]:
+    try:
+        device = device_get_for_user(user=user, serial_number=serial_number)
+        patient = patient_get_for_user(user=user, patient_number=patient_number)
+    except (DeviceNotFound, PermissionDenied, PatientNotFound):
+        raise RecordingTargetInvalid() from None
+    return device, patient
+
+
+def _check_replaceable(existing: Recording, *, uploader: User, overwrite: bool) -> None:
+    if not overwrite:
+        raise RecordingExists()
+    if existing.uploaded_by_id != uploader.pk:
+        raise RecordingOwnedByOther()
+
+
+def _store_file(upload: IncomingRecordingFile) -> str:
+    try:
+        name = recording_storage().save(new_recording_name(), upload)
+    except OSError as exc:
+        logger.error("Could not store an uploaded recording: %s", exc)
+        raise StorageUnavailable() from exc
+    upload.close()  # its bytes now live in storage (on a local disk, the file was renamed)
+    return name
+
+
+def recording_file_delete(name: str) -> None:
+    """Remove a stored file; a file already gone is not an error."""
+    try:
+        recording_storage().delete(name)
+    except OSError:
+        logger.exception("Could not delete the stored recording file %s", name)
+
+
+def recording_store(
+    *,
+    uploader: User,
+    data_id: str,
+    device_serial_number: str,
+    patient_number: str,
+    upload: IncomingRecordingFile,
+    start_time: datetime,
+    end_time: datetime,
+    overwrite: bool = False,
+    expected: ExpectedDigests = ExpectedDigests(),
+) -> tuple[Recording, bool]:
+    """Store an uploaded recording; returns it and whether it replaced an existing one.
+
+    Refusals (`ChecksumMismatch`, `RecordingTargetInvalid`, `RecordingExists`,
+    `RecordingOwnedByOther`, `StorageUnavailable`) leave no row and no file behind, and an
+    existing recording untouched.
+    """
+    recording_verify_digests(upload=upload, expected=expected)
+    device, patient = _recording_target(
+        user=uploader, serial_number=device_serial_number, patient_number=patient_number
+    )
+    existing = Recording.objects.filter(data_id=data_id).first()
+    if existing is not None:
+        _check_replaceable(existing, uploader=uploader, overwrite=overwrite)
+
+    stored_name = _store_file(upload)
+    fields = {
+        "device": device,
+        "device_serial_number": device.serial_number,
+        "patient": patient,
+        "uploaded_by": uploader,
+        "start_time": start_time,
+        "end_time": end_time,
+        "file": stored_name,
+        "original_name": (upload.name or "")[:255],
+        "size": upload.size,
+        "sha256": upload.sha256.hexdigest(),
+        "content_type": (upload.content_type or "")[:100],
+    }
+    try:
+        for _ in range(STORE_ATTEMPTS):
+            try:
+                return _save_row(
+                    data_id=data_id, fields=fields, uploader=uploader, overwrite=overwrite
+                )
+            except IntegrityError:
+                # Another upload created this data_id between our check and our insert.
+                continue
+        raise RecordingExists()
+    except BaseException:
+        recording_file_delete(stored_name)
+        raise
+
+
+def _save_row(
+    *, data_id: str, fields: dict, uploader: User, overwrite: bool
+) -> tuple[Recording, bool]:
+    with transaction.atomic():
+        current = Recording.objects.select_for_update().filter(data_id=data_id).first()
+        if current is None:
+            return Recording.objects.create(data_id=data_id, **fields), False
+        _check_replaceable(current, uploader=uploader, overwrite=overwrite)
+        replaced_name = current.file.name
+        for field, value in fields.items():
+            setattr(current, field, value)
+        current.save()
+        # The old bytes stay readable until the new row is committed.
+        transaction.on_commit(lambda: recording_file_delete(replaced_name))
+        return current, True
+
+
+def recordings_erase_for_patient(*, patient: Patient) -> int:
+    """Delete a patient's recordings; their files go once the transaction commits."""
+    deleted, _ = Recording.objects.filter(patient=patient).delete()
+    return deleted

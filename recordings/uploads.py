@@ -1,0 +1,109 @@
+"""Streaming receipt of uploaded recordings.
+
+The multipart parser hands the file to `RecordingUploadHandler` chunk by chunk; each chunk is
+written to a temporary file beside the storage and fed to SHA-256 (and MD5 when the client sent a
+Content-MD5), so the file is never held in memory and its digest is known when the body ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import tempfile
+
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+
+from recordings.errors import RecordingTooLarge, StorageUnavailable
+from recordings.storage import incoming_directory
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1024 * 1024
+
+
+class IncomingRecordingFile(TemporaryUploadedFile):
+    """An upload in progress: a temporary file in the storage's incoming folder, with digests."""
+
+    def __init__(
+        self, name: str, content_type: str, charset, content_type_extra, *, want_md5: bool
+    ):
+        file = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed by Django or by cleanup())
+            prefix="upload-", suffix=".part", dir=incoming_directory()
+        )
+        UploadedFile.__init__(self, file, name, content_type, 0, charset, content_type_extra)
+        self.sha256 = hashlib.sha256()
+        self.md5 = hashlib.md5(usedforsecurity=False) if want_md5 else None
+
+    def append(self, chunk: bytes) -> None:
+        self.file.write(chunk)
+        self.sha256.update(chunk)
+        if self.md5 is not None:
+            self.md5.update(chunk)
+
+    def discard(self) -> None:
+        """Close and remove the temporary file, if it was not stored."""
+        path = self.temporary_file_path()
+        with contextlib.suppress(OSError):
+            self.file.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+
+
+class RecordingUploadHandler(FileUploadHandler):
+    """Streams the uploaded file to disk, hashing it and enforcing the size limit as it comes."""
+
+    chunk_size = CHUNK_SIZE
+
+    def __init__(self, request=None, *, max_bytes: int):
+        super().__init__(request)
+        self.max_bytes = max_bytes
+        self.files: list[IncomingRecordingFile] = []
+        self.want_md5 = bool(request and request.META.get("HTTP_CONTENT_MD5"))
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        try:
+            self.file = IncomingRecordingFile(
+                self.file_name,
+                self.content_type,
+                self.charset,
+                self.content_type_extra,
+                want_md5=self.want_md5,
+            )
+        except OSError as exc:
+            logger.error("Cannot create an upload file: %s", exc)
+            raise StorageUnavailable() from exc
+        self.files.append(self.file)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if start + len(raw_data) > self.max_bytes:
+            self.cleanup()
+            raise RecordingTooLarge(self.max_bytes)
+        try:
+            self.file.append(raw_data)
+        except OSError as exc:  # disk full, read-only file system
+            logger.error("Cannot write an upload: %s", exc)
+            self.cleanup()
+            raise StorageUnavailable() from exc
+        return None
+
+    def file_complete(self, file_size: int) -> IncomingRecordingFile:
+        try:
+            self.file.flush()
+        except OSError as exc:
+            self.cleanup()
+            raise StorageUnavailable() from exc
+        self.file.seek(0)
+        self.file.size = file_size
+        return self.file
+
+    def upload_interrupted(self) -> None:
+        self.cleanup()
+
+    def cleanup(self) -> None:
+        """Remove every temporary file this request created that was not stored."""
+        for incoming in self.files:
+            incoming.discard()
