@@ -38,5 +38,7 @@ def test_docs_page_is_served(client, db):
 def test_schema_generates_without_warnings_and_validates(db, tmp_path):
     from django.core.management import call_command
 
-    call_command("spectacular", validate=True, fail_on_warn=True, file=str(tmp_path / "schema.yaml"))
+    call_command(
+        "spectacular", validate=True, fail_on_warn=True, file=str(tmp_path / "schema.yaml")
+    )
     assert (tmp_path / "schema.yaml").stat().st_size > 1000
