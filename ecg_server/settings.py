@@ -218,6 +218,27 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Recordings go to S3-compatible object storage instead when a bucket is named. Objects are
+# private, and an existing name is never overwritten silently (a new name is chosen instead).
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["recordings"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "location": env.str("S3_PREFIX", default=""),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "file_overwrite": False,
+            "default_acl": "private",
+            "querystring_auth": True,
+            # Reading an object spools it to disk past this size, so memory stays flat.
+            "max_memory_size": 8 * 1024 * 1024,
+        },
+    }
+
 # The largest recording post_data accepts, in bytes (default 1 GiB); larger uploads get 413.
 RECORDING_MAX_BYTES = env.int("RECORDING_MAX_BYTES", default=1024**3)
 

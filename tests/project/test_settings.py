@@ -146,3 +146,30 @@ def test_env_example_as_it_stands_configures_a_working_server(tmp_path):
     code = "from django.core.management import call_command; call_command('check')"
     result = run_django(code, tmp_path, **values)
     assert result.returncode == 0, result.stderr
+
+
+def test_s3_bucket_switches_recordings_to_private_object_storage(tmp_path):
+    code = (
+        "from recordings.storage import recording_storage as r\n"
+        "s = r()\n"
+        "print(type(s).__name__, s.bucket_name, s.file_overwrite, s.default_acl, s.endpoint_url)"
+    )
+    result = run_django(
+        code,
+        tmp_path,
+        SECRET_KEY="k" * 50,
+        S3_BUCKET="ecg",
+        S3_ENDPOINT_URL="http://127.0.0.1:9000",
+    )
+    assert result.stdout.split() == [
+        "S3Storage",
+        "ecg",
+        "False",
+        "private",
+        "http://127.0.0.1:9000",
+    ]
+
+
+def test_recordings_stay_on_the_local_disk_by_default(tmp_path):
+    code = "from recordings.storage import recording_storage as r; print(type(r()).__name__)"
+    assert run_django(code, tmp_path, SECRET_KEY="k" * 50).stdout.strip() == "FileSystemStorage"
