@@ -7,6 +7,7 @@ import logging
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse, UnreadablePostError
+from django.http.multipartparser import InputStreamExhausted
 from django.views import defaults
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,7 +26,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         return response
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": "Request body is too large."}, status=413)
-    if isinstance(exc, SuspiciousOperation | UnreadablePostError):
+    if isinstance(exc, SuspiciousOperation | UnreadablePostError | InputStreamExhausted):
         logger.warning("Refused a malformed request: %s", exc)
         return Response({"detail": "Malformed request."}, status=400)
     if isinstance(exc, OperationalError | InterfaceError):

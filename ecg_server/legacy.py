@@ -61,6 +61,7 @@ LEGACY_ERRORS: dict[str, tuple[int, Any] | Callable[[DomainError], Response]] = 
     "recording_target_invalid": (400, "DEVICE/PATIENT INFO INVALID"),
     "recording_too_large": _detail,
     "storage_unavailable": _detail,
+    "upload_truncated": _detail,
 }
 
 

@@ -59,3 +59,8 @@ class StorageUnavailable(DomainError):
     code = "storage_unavailable"
     status = 503
     message = "Recording storage is unavailable (full or read-only). Nothing was stored."
+
+
+class UploadTruncated(DomainError):
+    code = "upload_truncated"
+    message = "The request body ended before its declared Content-Length. Nothing was stored."

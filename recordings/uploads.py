@@ -16,7 +16,7 @@ import tempfile
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
-from recordings.errors import RecordingTooLarge, StorageUnavailable
+from recordings.errors import RecordingTooLarge, StorageUnavailable, UploadTruncated
 from recordings.storage import incoming_directory
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,25 @@ class RecordingUploadHandler(FileUploadHandler):
         super().__init__(request)
         self.max_bytes = max_bytes
         self.files: list[IncomingRecordingFile] = []
+        self.input_data, self.declared_body_length = None, 0
         self.want_md5 = bool(request and request.META.get("HTTP_CONTENT_MD5"))
+
+    def handle_raw_input(self, input_data, meta, content_length, boundary, encoding=None) -> None:
+        self.input_data, self.declared_body_length = input_data, content_length
+
+    def upload_complete(self) -> None:
+        # A body shorter than its Content-Length was cut off in transit, even when the multipart
+        # framing happens to look complete: refuse it rather than store what arrived.
+        # The parser reads the Django request, whose LimitedStream counts the bytes received.
+        stream = getattr(self.input_data, "_stream", self.input_data)
+        received = getattr(stream, "_pos", None)
+        if (
+            received is not None
+            and self.declared_body_length
+            and received < self.declared_body_length
+        ):
+            self.cleanup()
+            raise UploadTruncated()
 
     def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)

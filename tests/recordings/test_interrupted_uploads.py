@@ -54,7 +54,9 @@ def test_a_body_that_ends_early_stores_nothing(owner_token, patient, media_files
     body = multipart_with_file_last(owner_token, 2_000_000)
     response = send(io.BytesIO(body[:1_000_000]), len(body))
     assert response.status_code == 400
-    assert json.loads(response.content) == {"File": ["No file was submitted."]}
+    assert json.loads(response.content) == {
+        "detail": "The request body ended before its declared Content-Length. Nothing was stored."
+    }
     assert not Recording.objects.exists()
     assert media_files() == []
 
