@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run superuser test lint format requirements db-driver clean
+.PHONY: run superuser totp test lint format requirements db-driver clean
 
 run: export DEBUG ?= true
 run: $(STAMP) db-driver
@@ -22,6 +22,13 @@ superuser: export DEBUG ?= true
 superuser: $(STAMP) db-driver
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py createsuperuser
+	@echo "To use the admin, enrol an authenticator app: make totp USER=<username>"
+
+# Enrol a staff member's authenticator app (TOTP) for the admin's second factor.
+totp: export DEBUG ?= true
+totp: $(STAMP)
+	@test -n "$(USER)" || { echo "usage: make totp USER=<username>"; exit 1; }
+	$(PY) manage.py enroll_totp $(USER)
 
 # Tests never need a real secret; production settings refuse to start without one.
 test: export SECRET_KEY ?= insecure-key-for-the-test-suite-only

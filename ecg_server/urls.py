@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.urls import legacy_urlpatterns as accounts_legacy
@@ -7,6 +8,10 @@ from devices.urls import legacy_urlpatterns as devices_legacy
 from ecg_server.exceptions import json_not_found
 from patients.urls import legacy_urlpatterns as patients_legacy
 from recordings.urls import legacy_urlpatterns as recordings_legacy
+
+# Staff sign in to the admin with a password and a TOTP code from an enrolled authenticator.
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "ECG Server administration"
 
 api_patterns = [
     *accounts_legacy,

@@ -103,3 +103,16 @@ def patient(owner, device):
     from tests.factories import make_patient
 
     return make_patient("P-1", owner=owner, name="Ada", devices=[device])
+
+
+def verified_admin_client(client, user):
+    """A client logged in to the admin with a password and a verified TOTP device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -4,6 +4,7 @@ import pytest
 
 from accounts.models import Session
 from devices.models import Device
+from tests.conftest import verified_admin_client
 from tests.factories import make_device, make_patient, make_session_token
 
 pytestmark = pytest.mark.django_db
@@ -11,8 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
+    return verified_admin_client(client, superuser)
 
 
 @pytest.fixture
@@ -125,7 +125,8 @@ def test_recordings_list_search_and_permission_checked_download(admin_client, ow
 
     # Staff without the view permission get no bytes.
     staff = make_user("clerk", is_staff=True)
-    client.force_login(staff)
+    client.logout()
+    verified_admin_client(client, staff)
     r = client.get(f"/admin/recordings/recording/{recording.pk}/download/")
     assert r.status_code == 403
 

@@ -173,3 +173,29 @@ def test_s3_bucket_switches_recordings_to_private_object_storage(tmp_path):
 def test_recordings_stay_on_the_local_disk_by_default(tmp_path):
     code = "from recordings.storage import recording_storage as r; print(type(r()).__name__)"
     assert run_django(code, tmp_path, SECRET_KEY="k" * 50).stdout.strip() == "FileSystemStorage"
+
+
+def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
+    production = {
+        "DEBUG": "false",
+        "SECRET_KEY": "pR0d-" + "x9Yz-" * 12,
+        "ALLOWED_HOSTS": "ecg.example.org",
+        "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+        "SECURE_SSL_REDIRECT": "true",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "SECURE_HSTS_PRELOAD": "true",
+    }
+    code = (
+        "from django.core.management import call_command\n"
+        "call_command('check', deploy=True, fail_level='WARNING')"
+    )
+    result = run_django(code, tmp_path, **production)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout + result.stderr
+
+
+def test_admin_cookies_are_secure_unless_debug(tmp_path):
+    code = "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+    assert run_django(code, tmp_path, SECRET_KEY="k" * 50).stdout.split() == ["True", "True"]
+    assert run_django(code, tmp_path, DEBUG="true").stdout.split() == ["False", "False"]
