@@ -24,6 +24,9 @@ from accounts.errors import (
     UsernameTaken,
 )
 from accounts.models import PasswordResetCode, Session, User
+from audit.models import AuditEvent
+from audit.services import audit_record
+from ecg_server.errors import TooManyAttempts
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +82,15 @@ def session_revoke(*, token: str) -> bool:
     session = Session.objects.select_related("user").filter(token_hash=_token_hash(token)).first()
     if session is None:
         return False
-    session.delete()
-    now = timezone.now()
-    return session.user.is_active and not session.is_expired(
-        now=now, idle_timeout=settings.API_SESSION_IDLE_TIMEOUT
+    was_live = session.user.is_active and not session.is_expired(
+        now=timezone.now(), idle_timeout=settings.API_SESSION_IDLE_TIMEOUT
     )
+    with transaction.atomic():
+        audit_record(
+            action="logout", actor=session.user, obj=session.user, detail={"session": session.pk}
+        )
+        session.delete()
+    return was_live
 
 
 def session_revoke_all(*, user: User) -> int:
@@ -114,13 +121,24 @@ def user_login(
     with `TooManyAttempts`, the right password included, until the window ends.
     """
     identities = {"account": username, "address": client_address}
-    attempt_limit_check(scope="login", identities=identities)
+    try:
+        attempt_limit_check(scope="login", identities=identities)
+    except TooManyAttempts:
+        audit_record(action="login", outcome=AuditEvent.DENIED, detail={"username": username[:150]})
+        raise
     user = authenticate(username=username, password=password)
     if user is None:
         attempt_record(scope="login", identities=identities)
+        audit_record(
+            action="login", outcome=AuditEvent.FAILURE, detail={"username": username[:150]}
+        )
         raise InvalidCredentials()
     attempt_clear(scope="login", identities={"account": username})
-    _, token = session_create(user=user, user_agent=user_agent, client_address=client_address)
+    with transaction.atomic():
+        session, token = session_create(
+            user=user, user_agent=user_agent, client_address=client_address
+        )
+        audit_record(action="login", actor=user, obj=user, detail={"session": session.pk})
     user_logged_in.send(sender=User, request=None, user=user)
     return token
 
@@ -168,6 +186,7 @@ def user_create(
     try:
         with transaction.atomic():
             user.save()
+            audit_record(action="user.create", obj=user)
     except IntegrityError:  # a concurrent create took the name between check and insert
         raise UsernameTaken() from None
     return user
@@ -190,6 +209,7 @@ def user_update(*, user: User, **changes: str) -> User:
     try:
         with transaction.atomic():
             user.save(update_fields=list(changes))
+            audit_record(action="user.update", obj=user, detail={"fields": sorted(changes)})
     except IntegrityError:
         raise UsernameTaken() from None
     return user
@@ -225,6 +245,13 @@ def password_reset_request(*, username: str, email: str, client_address: str | N
     attempt_limit_check(scope="password_reset", identities=identities)
     attempt_record(scope="password_reset", identities=identities)
     user = _user_for_reset(username, email)
+    audit_record(
+        action="password_reset.request",
+        outcome=AuditEvent.SUCCESS if user else AuditEvent.FAILURE,
+        object_type="user",
+        object_id=user.username if user else "",
+        detail={"username": username[:150], "matched": user is not None},
+    )
     if user is None:
         return
     otp = pyotp.HOTP(pyotp.random_base32(), digits=6).at(0)
@@ -289,6 +316,11 @@ def password_reset_complete(
     user = _user_for_reset(username, email)
     if not _otp_matches(user=user, otp=otp):
         attempt_record(scope="password_reset", identities=identities)
+        audit_record(
+            action="password_reset.complete",
+            outcome=AuditEvent.FAILURE,
+            detail={"username": username[:150], "reason": "invalid code"},
+        )
         raise OtpInvalid()
     password_check(password=new_password, user=user, field="new_password")
     with transaction.atomic():
@@ -300,6 +332,12 @@ def password_reset_complete(
             raise OtpInvalid()
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        session_revoke_all(user=user)
+        revoked = session_revoke_all(user=user)
+        audit_record(
+            action="password_reset.complete",
+            actor=user,
+            obj=user,
+            detail={"sessions_revoked": revoked},
+        )
     attempt_clear(scope="password_reset", identities={"account": username})
     return user

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from audit.services import audit_record
 from devices.models import MAC_NOT_REGISTERED, Device, DeviceLink, FirmwareInfo
 from ecg_server.errors import PermissionDenied
 
@@ -44,6 +45,7 @@ def device_register(
                 )
                 FirmwareInfo.objects.create(device=device)
                 DeviceLink.objects.create(user=user, device=device)
+                audit_record(action="device.create", obj=device)
             return device
         except IntegrityError:  # registered concurrently: what remains is a claim
             device = Device.objects.get(serial_number=serial_number)
@@ -58,7 +60,10 @@ def device_claim(*, user: User, device: Device, mac_address: str | None) -> None
     proves_possession = device.has_registered_mac and _same_mac(device.mac_address, mac_address)
     if not (user.is_superuser or proves_possession):
         raise PermissionDenied()
-    DeviceLink.objects.get_or_create(user=user, device=device)
+    with transaction.atomic():
+        _, created = DeviceLink.objects.get_or_create(user=user, device=device)
+        if created:
+            audit_record(action="device.link", obj=device, detail={"user": user.username})
 
 
 DEVICE_FIELDS = ("name", "mac_address", "lead_count")
@@ -96,9 +101,18 @@ def device_update(
         **firmware_changes
     ):
         FirmwareInfo.objects.create(device=device, **firmware_changes)  # an admin-made device
+    audit_record(
+        action="device.update",
+        obj=device,
+        detail={
+            "fields": sorted(device_changes) + sorted(f"firmware_{f}" for f in firmware_changes)
+        },
+    )
     return device
 
 
+@transaction.atomic
 def device_delete(*, device: Device) -> None:
     """Delete the device and its links; recordings made with it keep its serial number."""
+    audit_record(action="device.delete", obj=device)
     device.delete()

@@ -21,6 +21,8 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from accounts.authentication import InvalidSession, SessionTokenAuthentication
+from audit.models import AuditEvent
+from audit.services import audit_record
 from ecg_server.errors import DomainError, TooManyAttempts
 from ecg_server.exceptions import domain_error_response
 
@@ -135,7 +137,16 @@ class LegacyView(APIView):
             return Response(self.invalid_session_body, status=401)
         return super().handle_exception(exc)
 
+    # Refusals worth an audit line: someone reached for an object that is not theirs.
+    AUDITED_REFUSALS = ("permission_denied", "recording_owned_by_other")
+
     def domain_error_response(self, exc: DomainError) -> Response:
+        if exc.code in self.AUDITED_REFUSALS:
+            audit_record(
+                action="access.denied",
+                outcome=AuditEvent.DENIED,
+                detail={"endpoint": self.request.path, "reason": exc.code},
+            )
         entry = self.legacy_error_overrides.get(exc.code) or LEGACY_ERRORS.get(exc.code)
         if callable(entry):
             return entry(exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from audit.services import audit_record
 from devices.selectors import device_get_for_user
 from patients.errors import PatientNumberTaken
 from patients.models import Patient, PatientDeviceLink
@@ -30,15 +31,18 @@ def patient_register(
             patient = Patient.objects.create(owner=owner, patient_number=patient_number, name=name)
             if device is not None:
                 PatientDeviceLink.objects.create(patient=patient, device=device)
+            audit_record(action="patient.create", obj=patient)
     except IntegrityError:  # taken between the serializer's check and the insert
         raise PatientNumberTaken() from None
     return patient
 
 
+@transaction.atomic
 def patient_rename(*, user: User, patient_number: str, name: str) -> Patient:
     patient = patient_get_for_user(user=user, patient_number=patient_number)
     patient.name = name
     patient.save(update_fields=["name", "updated_at"])
+    audit_record(action="patient.update", obj=patient, detail={"fields": ["name"]})
     return patient
 
 
@@ -46,5 +50,6 @@ def patient_rename(*, user: User, patient_number: str, name: str) -> Patient:
 def patient_erase(*, user: User, patient_number: str) -> None:
     """Delete the patient with their recordings; files go only after the commit (see signals)."""
     patient = patient_get_for_user(user=user, patient_number=patient_number)
+    audit_record(action="patient.delete", obj=patient)
     patient_erasing.send(sender=Patient, patient=patient)
     patient.delete()

@@ -26,7 +26,7 @@ from ecg_server.legacy import (
 from recordings.downloads import recording_file_response
 from recordings.errors import RecordingTooLarge
 from recordings.selectors import recording_get_for_user
-from recordings.services import ExpectedDigests, recording_store
+from recordings.services import ExpectedDigests, recording_download_record, recording_store
 from recordings.times import TimeFormatError, parse_legacy_time, resolve_recording_times
 from recordings.uploads import RecordingUploadHandler
 
@@ -181,7 +181,12 @@ class GetDataView(LegacyView):
         overrides = {"data_id": data_id} if data_id is not None else {}
         data = self.validated(DataIdSerializer, overrides=overrides)
         recording = recording_get_for_user(user=request.user, data_id=data["data_id"])
-        return recording_file_response(recording=recording, request=request)
+        response = recording_file_response(recording=recording, request=request)
+        if response.status_code in (200, 206) and request.method == "GET":
+            recording_download_record(
+                recording=recording, byte_range=request.META.get("HTTP_RANGE")
+            )
+        return response
 
     @extend_schema(
         summary="Download a recording (POST form)",

@@ -16,6 +16,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from audit.services import audit_record
 from devices.errors import DeviceNotFound
 from devices.models import Device
 from devices.selectors import device_get_for_user
@@ -175,15 +176,35 @@ def _save_row(
     with transaction.atomic():
         current = Recording.objects.select_for_update().filter(data_id=data_id).first()
         if current is None:
-            return Recording.objects.create(data_id=data_id, **fields), False
+            recording = Recording.objects.create(data_id=data_id, **fields)
+            audit_record(action="recording.upload", obj=recording, detail=_upload_detail(recording))
+            return recording, False
         _check_replaceable(current, uploader=uploader, overwrite=overwrite)
         replaced_name = current.file.name
         for field, value in fields.items():
             setattr(current, field, value)
         current.save()
+        audit_record(
+            action="recording.overwrite",
+            obj=current,
+            detail={**_upload_detail(current), "replaced_file": replaced_name},
+        )
         # The old bytes stay readable until the new row is committed.
         transaction.on_commit(lambda: recording_file_delete(replaced_name))
         return current, True
+
+
+def _upload_detail(recording: Recording) -> dict:
+    return {"size": recording.size, "sha256": recording.sha256, "file": recording.file.name}
+
+
+def recording_download_record(*, recording: Recording, byte_range: str | None = None) -> None:
+    """Note that the current user fetched the recording's bytes."""
+    audit_record(
+        action="recording.download",
+        obj=recording,
+        detail={"range": byte_range} if byte_range else {},
+    )
 
 
 def recordings_erase_for_patient(*, patient: Patient) -> int:

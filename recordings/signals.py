@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from audit.services import audit_record
 from patients.signals import patient_erasing
 from recordings.models import Recording
 from recordings.services import recording_file_delete, recordings_erase_for_patient
@@ -15,6 +16,7 @@ from recordings.services import recording_file_delete, recordings_erase_for_pati
 def delete_file_after_commit(sender, instance: Recording, **kwargs) -> None:
     # However the row goes (service, admin, cascade), its file goes too, but only once the
     # deletion has committed: a rolled-back deletion must still find its file.
+    audit_record(action="recording.delete", obj=instance, detail={"file": instance.file.name})
     name = instance.file.name
     if name:
         transaction.on_commit(lambda: recording_file_delete(name))

@@ -240,7 +240,7 @@ def test_permission_matrix(api, owner, other_user, superuser, patient, device, p
 
 
 def test_runs_a_fixed_number_of_queries(api, recording, owner_token, django_assert_num_queries):
-    with django_assert_num_queries(2):  # session, recording with its patient
+    with django_assert_num_queries(3):  # session, recording with its patient, audit event
         r = get_data(api, owner_token)
     assert body(r) == CONTENT
 

@@ -7,28 +7,29 @@ from tests.factories import make_device, make_patient
 
 pytestmark = pytest.mark.django_db
 
-# endpoint -> (method, body, queries). Every count includes the session lookup.
+# endpoint -> (method, body, queries). Every count includes the session lookup, and every write
+# its audit event (in the same transaction).
 REQUESTS = {
-    # lookup, savepoint, device + firmware + link inserts, release
-    "add_device": ("POST", {"serial_number": "ECG-NEW", "Mac_id": "AA:99"}, 7),
+    # lookup, savepoint, device + firmware + link + audit inserts, release
+    "add_device": ("POST", {"serial_number": "ECG-NEW", "Mac_id": "AA:99"}, 8),
     "add_device_again": ("POST", {"serial_number": "ECG-0"}, 3),  # lookup, link check
-    # select, cascade deletes, recordings keep their serial (SET NULL)
-    "delete_device": ("POST", {"serial_number": "ECG-0"}, 7),
+    # select, savepoint, audit, cascade deletes, recordings keep their serial (SET NULL), release
+    "delete_device": ("POST", {"serial_number": "ECG-0"}, 10),
     "show_devices": ("GET", {}, 2),
     "get_ota": ("GET", {"serial_number": "ECG-0"}, 2),
     "update_device_settings": (
         "POST",
         {"serial_number": "ECG-0", "device_name": "N", "Firmware_version_id": "f"},
-        6,
+        7,
     ),
     "add_patient": (
         "POST",
         {"patient_number": "P-NEW", "patient_name": "N", "serial_number": "ECG-0"},
-        7,
+        8,
     ),
-    "update_patient": ("POST", {"patient_number": "P-0", "patient_name": "N"}, 3),
+    "update_patient": ("POST", {"patient_number": "P-0", "patient_name": "N"}, 6),
     # select, erase recordings (collected for their files), cascade deletes
-    "delete_patient": ("POST", {"patient_number": "P-0"}, 8),
+    "delete_patient": ("POST", {"patient_number": "P-0"}, 9),
     "show_patients": ("GET", {"serial_number": "ECG-0"}, 2),
 }
 
