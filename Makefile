@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run superuser totp test lint format requirements db-driver clean
+.PHONY: run superuser totp test lint security format requirements db-driver clean
 
 run: export DEBUG ?= true
 run: $(STAMP) db-driver
@@ -38,6 +38,12 @@ test: $(STAMP) db-driver
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# bandit (fails on high-severity findings) and pip-audit of the pinned requirements.
+APP_PACKAGES := accounts audit devices patients recordings ecg_server $(wildcard ecg)
+security: $(STAMP)
+	$(VENV)/bin/bandit -q -r $(APP_PACKAGES) --severity-level high --exclude '*/migrations/*'
+	$(PY) .ci/pip_audit_check.py
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
