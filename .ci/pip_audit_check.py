@@ -9,7 +9,17 @@ import subprocess
 import sys
 
 result = subprocess.run(
-    [sys.executable, "-m", "pip_audit", "-r", "requirements.txt", "--format", "json", "--progress-spinner", "off"],
+    [
+        sys.executable,
+        "-m",
+        "pip_audit",
+        "-r",
+        "requirements.txt",
+        "--format",
+        "json",
+        "--progress-spinner",
+        "off",
+    ],
     capture_output=True,
     text=True,
     check=False,
@@ -27,7 +37,9 @@ vulnerable = [d for d in audited if d.get("vulns")]
 for dependency in vulnerable:
     for vuln in dependency["vulns"]:
         fixes = ", ".join(vuln.get("fix_versions", [])) or "none yet"
-        print(f"VULNERABLE {dependency['name']} {dependency['version']}: {vuln['id']} (fixed in {fixes})")
+        print(
+            f"VULNERABLE {dependency['name']} {dependency['version']}: {vuln['id']} (fixed in {fixes})"
+        )
 if vulnerable:
     sys.exit(1)
 if dependencies and not audited:
@@ -36,4 +48,6 @@ if dependencies and not audited:
         f"none of the {len(dependencies)} pinned packages could be checked (not counted as a pass)."
     )
     sys.exit(0)
-print(f"pip-audit: {len(audited)} of {len(dependencies)} pinned packages audited, no known vulnerability.")
+print(
+    f"pip-audit: {len(audited)} of {len(dependencies)} pinned packages audited, no known vulnerability."
+)
