@@ -1,0 +1,1 @@
+"""One reader per upload format; `ecg.formats.open_recording` picks between them."""
