@@ -97,7 +97,9 @@ class Client:
 
     def login(self, username: str) -> str:
         body = json.dumps({"username": username, "password": PASSWORD}).encode()
-        status, content = self.request("POST", "/api/login", body, {"Content-Type": "application/json"})
+        status, content = self.request(
+            "POST", "/api/login", body, {"Content-Type": "application/json"}
+        )
         if status != 200:
             raise RuntimeError(f"login of {username} failed: {status} {content[:200]!r}")
         return json.loads(content)
@@ -124,7 +126,10 @@ def device_loop(index, port, stats, stored, stop_at, size, max_uploads, base):
         stats.record("login", time.perf_counter() - started, str(exc))
         return
     stats.record("login", time.perf_counter() - started)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+    }
     count = 0
     while time.monotonic() < stop_at and count < max_uploads:
         count += 1
@@ -141,7 +146,9 @@ def device_loop(index, port, stats, stored, stop_at, size, max_uploads, base):
         }
         started = time.perf_counter()
         try:
-            status, body = client.request("POST", "/api/post_data", multipart(fields, content), headers)
+            status, body = client.request(
+                "POST", "/api/post_data", multipart(fields, content), headers
+            )
             error = None if (status, body) == (200, b'"SUCCESS"') else f"{status} {body[:120]!r}"
         except Exception as exc:
             error = repr(exc)
@@ -156,16 +163,23 @@ def clinician_loop(port, stats, stored, stop_at):
     token = client.login("clinic")
     headers = {"Authorization": f"Bearer {token}"}
     while time.monotonic() < stop_at:
-        for name, path in (("show_devices", "/api/show_devices"), ("show_patients", "/api/show_patients")):
+        for name, path in (
+            ("show_devices", "/api/show_devices"),
+            ("show_patients", "/api/show_patients"),
+        ):
             started = time.perf_counter()
             try:
                 status, body = client.request("GET", path, headers=headers)
-                error = None if status == 200 and body.startswith(b'{"status":"SUCCESS"') else f"{status}"
+                error = (
+                    None
+                    if status == 200 and body.startswith(b'{"status":"SUCCESS"')
+                    else f"{status}"
+                )
             except Exception as exc:
                 error = repr(exc)
             stats.record(name, time.perf_counter() - started, error)
         with stats.lock:
-            pick = random.choice(stored) if stored else None  # noqa: S311 (load pattern, not crypto)
+            pick = random.choice(stored) if stored else None
         if pick:
             started = time.perf_counter()
             try:
@@ -225,9 +239,20 @@ def run(argv: list[str]) -> int:
         )
         subprocess.run([*manage, "shell", "-c", setup], env=env, check=True)
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "ecg_server.wsgi:application",
-             "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--timeout", "120",
-             "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "ecg_server.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--timeout",
+                "120",
+                "--log-level",
+                "warning",
+            ],
             cwd=PROJECT,
             env=env,
         )
@@ -259,17 +284,23 @@ def run(argv: list[str]) -> int:
             thread.join(timeout=args.duration + 300)
         elapsed = time.monotonic() - started
 
-        print(f"\nLoad: {args.devices} devices x {args.size // 1024} KB uploads, {args.clinicians} clinicians, "
-              f"{elapsed:.0f} s, gunicorn x{args.workers}, {'MySQL/MariaDB' if database.startswith('mysql') else 'SQLite'}")
-        print(f"{'endpoint':>14} | {'requests':>8} | {'errors':>6} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7}")
+        print(
+            f"\nLoad: {args.devices} devices x {args.size // 1024} KB uploads, {args.clinicians} clinicians, "
+            f"{elapsed:.0f} s, gunicorn x{args.workers}, {'MySQL/MariaDB' if database.startswith('mysql') else 'SQLite'}"
+        )
+        print(
+            f"{'endpoint':>14} | {'requests':>8} | {'errors':>6} | {'req/s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7}"
+        )
         print("-" * 74)
         total_errors = 0
         for name in ("login", "post_data", "show_devices", "show_patients", "get_data"):
             values, errors = stats.latencies.get(name, []), stats.errors.get(name, [])
             total_errors += len(errors)
-            print(f"{name:>14} | {len(values):8d} | {len(errors):6d} | {len(values) / elapsed:7.1f} | "
-                  f"{percentile(values, 0.5) * 1000:7.1f} | {percentile(values, 0.95) * 1000:7.1f} | "
-                  f"{percentile(values, 0.99) * 1000:7.1f}")
+            print(
+                f"{name:>14} | {len(values):8d} | {len(errors):6d} | {len(values) / elapsed:7.1f} | "
+                f"{percentile(values, 0.5) * 1000:7.1f} | {percentile(values, 0.95) * 1000:7.1f} | "
+                f"{percentile(values, 0.99) * 1000:7.1f}"
+            )
         for name, errors in stats.errors.items():
             for error in errors[:5]:
                 print(f"  error in {name}: {error}")
@@ -278,14 +309,18 @@ def run(argv: list[str]) -> int:
         token = verifier.login("clinic")
         mismatches = 0
         for data_id, sha256 in stored:
-            status, body = verifier.request("GET", f"/api/get_data/{data_id}", headers={"Authorization": f"Bearer {token}"})
+            status, body = verifier.request(
+                "GET", f"/api/get_data/{data_id}", headers={"Authorization": f"Bearer {token}"}
+            )
             if status != 200 or hashlib.sha256(body).hexdigest() != sha256:
                 mismatches += 1
                 print(f"  MISMATCH {data_id}: status {status}")
         uploaded_mb = len(stored) * args.size / 1024**2
-        print(f"\nVerified {len(stored)} stored recordings ({uploaded_mb:.0f} MB, "
-              f"{len(stored) / elapsed:.1f} files/s) against the clients' SHA-256: {mismatches} mismatches; "
-              f"{total_errors} errors.")
+        print(
+            f"\nVerified {len(stored)} stored recordings ({uploaded_mb:.0f} MB, "
+            f"{len(stored) / elapsed:.1f} files/s) against the clients' SHA-256: {mismatches} mismatches; "
+            f"{total_errors} errors."
+        )
         return 1 if (total_errors or mismatches or not stored) else 0
     finally:
         if server is not None:

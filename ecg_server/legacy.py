@@ -171,18 +171,20 @@ def wire_string(description: str, *examples: str) -> OpenApiResponse:
 
 
 def wire_string_or_errors(description: str, *examples: str) -> OpenApiResponse:
-    """A response that is either a contract string or DRF's validation dict."""
+    """A refusal: a contract string, DRF's validation dict, or `{"detail": ...}` (bad body)."""
     return OpenApiResponse(
-        response={"oneOf": [{"type": "string"}, VALIDATION_ERRORS_SCHEMA]},
+        response={"anyOf": [{"type": "string"}, VALIDATION_ERRORS_SCHEMA, DETAIL_SCHEMA]},
         description=description,
         examples=[OpenApiExample(value, value=value) for value in examples],
     )
 
 
 def wire_errors(
-    description: str = "Validation errors, DRF's `{field: [messages]}`.",
+    description: str = "Validation errors `{field: [messages]}`, or `{detail}` for a bad body.",
 ) -> OpenApiResponse:
-    return OpenApiResponse(response=VALIDATION_ERRORS_SCHEMA, description=description)
+    return OpenApiResponse(
+        response={"anyOf": [VALIDATION_ERRORS_SCHEMA, DETAIL_SCHEMA]}, description=description
+    )
 
 
 VALIDATION_ERRORS_SCHEMA = {
