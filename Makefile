@@ -15,7 +15,10 @@ run: export DEBUG ?= true
 run: $(STAMP) db-driver
 	$(PY) manage.py migrate --no-input
 	@$(PY) manage.py first_run_hint
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@# The task worker (recording analysis) runs beside the server and stops with it.
+	$(PY) manage.py db_worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The first account: create_user is reserved for superusers. Same settings as `make run`.
 superuser: export DEBUG ?= true

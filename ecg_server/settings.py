@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "patients",
     "recordings",
     "audit",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +248,13 @@ if S3_BUCKET:
             "max_memory_size": 8 * 1024 * 1024,
         },
     }
+
+# Background work (recording analysis) goes through Django's task framework with the database
+# backend, so the embedded setup needs no broker; `manage.py db_worker` runs the tasks.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Sampling rate assumed for a CSV recording whose uploader did not say (Hz).
+ECG_DEFAULT_SAMPLING_RATE = env.float("ECG_DEFAULT_SAMPLING_RATE", default=500.0)
 
 # The largest recording post_data accepts, in bytes (default 1 GiB); larger uploads get 413.
 RECORDING_MAX_BYTES = env.int("RECORDING_MAX_BYTES", default=1024**3)

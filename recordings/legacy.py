@@ -66,6 +66,18 @@ class PostDataSerializer(SessionSerializer):
     Start_Time = LegacyTimeField(source="start_time")
     End_Time = LegacyTimeField(source="end_time")
     overwrite = serializers.BooleanField(required=False, default=False)
+    sampling_rate = serializers.FloatField(
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        help_text="Samples per second, for files that do not say (CSV, raw samples).",
+    )
+    sample_format = serializers.ChoiceField(
+        choices=["int16", "float32"],
+        required=False,
+        help_text="For raw binary files: little-endian int16 (microvolts) or float32 (mV), "
+        "channels interleaved; the lead count is the device's Num_of_Leads.",
+    )
     sha256 = serializers.RegexField(
         r"^[0-9a-fA-F]{64}$",
         required=False,
@@ -141,6 +153,8 @@ class PostDataView(LegacyView):
                 digest_header=request.META.get("HTTP_DIGEST"),
                 content_md5=request.META.get("HTTP_CONTENT_MD5"),
             ),
+            sampling_rate_hint=data.get("sampling_rate"),
+            sample_format_hint=data.get("sample_format", ""),
         )
         return Response("SUCCESS (file Overwritten)" if overwritten else "SUCCESS")
 

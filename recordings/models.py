@@ -30,6 +30,9 @@ class Recording(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     content_type = models.CharField(max_length=100, blank=True, default="")
+    # What the uploader said about a headerless file (CSV or raw samples); bytes tell the rest.
+    sampling_rate_hint = models.FloatField(null=True, blank=True)
+    sample_format_hint = models.CharField(max_length=10, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -42,3 +45,49 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return self.data_id
+
+
+class RecordingAnalysis(models.Model):
+    """What the server understood of a recording's bytes: format, metadata and heart rate.
+
+    Filled in the background after each upload or overwrite; `sha256` names the version of the
+    file it describes, so a stale result is never shown for a newer upload.
+    """
+
+    PENDING, RUNNING, DONE, UNREADABLE, FAILED = (
+        "pending",
+        "running",
+        "done",
+        "unreadable",
+        "failed",
+    )
+    STATES = [(s, s) for s in (PENDING, RUNNING, DONE, UNREADABLE, FAILED)]
+
+    recording = models.OneToOneField(
+        Recording, on_delete=models.CASCADE, primary_key=True, related_name="analysis"
+    )
+    sha256 = models.CharField(max_length=64)
+    state = models.CharField(max_length=12, choices=STATES, default=PENDING)
+    reason = models.TextField(blank=True, default="", help_text="Why it is unreadable or failed.")
+    format = models.CharField(max_length=16, blank=True, default="")
+    sampling_rate = models.FloatField(null=True, blank=True)
+    lead_names = models.JSONField(default=list, blank=True)
+    sample_count = models.BigIntegerField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    units = models.CharField(max_length=16, blank=True, default="")
+    gains = models.JSONField(default=list, blank=True)
+    recorded_start = models.DateTimeField(null=True, blank=True)
+    beat_count = models.PositiveIntegerField(null=True, blank=True)
+    mean_bpm = models.FloatField(null=True, blank=True)
+    min_bpm = models.FloatField(null=True, blank=True)
+    max_bpm = models.FloatField(null=True, blank=True)
+    algorithm = models.CharField(max_length=64, blank=True, default="")
+    algorithm_version = models.CharField(max_length=32, blank=True, default="")
+    summary_file = models.CharField(max_length=255, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "recording analyses"
+
+    def __str__(self) -> str:
+        return f"{self.recording_id}: {self.state}"

@@ -31,6 +31,7 @@ from recordings.errors import (
     RecordingTargetInvalid,
     StorageUnavailable,
 )
+from recordings.insight import recording_analysis_schedule
 from recordings.models import Recording
 from recordings.storage import new_recording_name, recording_storage
 from recordings.uploads import IncomingRecordingFile
@@ -126,6 +127,8 @@ def recording_store(
     end_time: datetime,
     overwrite: bool = False,
     expected: ExpectedDigests = ExpectedDigests(),
+    sampling_rate_hint: float | None = None,
+    sample_format_hint: str = "",
 ) -> tuple[Recording, bool]:
     """Store an uploaded recording; returns it and whether it replaced an existing one.
 
@@ -154,6 +157,8 @@ def recording_store(
         "size": upload.size,
         "sha256": upload.sha256.hexdigest(),
         "content_type": (upload.content_type or "")[:100],
+        "sampling_rate_hint": sampling_rate_hint,
+        "sample_format_hint": sample_format_hint,
     }
     try:
         for _ in range(STORE_ATTEMPTS):
@@ -178,6 +183,7 @@ def _save_row(
         if current is None:
             recording = Recording.objects.create(data_id=data_id, **fields)
             audit_record(action="recording.upload", obj=recording, detail=_upload_detail(recording))
+            recording_analysis_schedule(recording=recording)
             return recording, False
         _check_replaceable(current, uploader=uploader, overwrite=overwrite)
         replaced_name = current.file.name
@@ -189,6 +195,7 @@ def _save_row(
             obj=current,
             detail={**_upload_detail(current), "replaced_file": replaced_name},
         )
+        recording_analysis_schedule(recording=current)  # a new version: analyse it again
         # The old bytes stay readable until the new row is committed.
         transaction.on_commit(lambda: recording_file_delete(replaced_name))
         return current, True
