@@ -143,3 +143,47 @@ def test_admin_shows_duration_heart_rate_summary_and_plot(
     assert b"CSV" in page.content and b"1000 Hz" in page.content and b"plot.png" in page.content
     image = admin.get(f"/admin/recordings/recording/{recording.pk}/plot.png")
     assert image["Content-Type"] == "image/png" and image.content.startswith(b"\x89PNG")
+
+
+def _edf_bytes(tmp_path) -> bytes:
+    from ecg.synthetic import write_edf
+
+    return write_edf(
+        tmp_path / "r.edf", seconds=10, sampling_rate=250, lead_count=2, bpm=72
+    ).read_bytes()
+
+
+def _wfdb_zip_bytes(tmp_path) -> bytes:
+    from ecg.synthetic import synthetic_ecg, write_wfdb_zip
+
+    samples = synthetic_ecg(0, 2500, sampling_rate=250, lead_count=2, bpm=72)
+    return write_wfdb_zip(tmp_path / "r.zip", samples, sampling_rate=250).read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["edf", "wfdb-zip", "dicom", "csv"])
+def test_readable_formats_are_analysed_and_their_corrupt_versions_stored_and_marked(
+    api, owner_token, patient, django_capture_on_commit_callbacks, tmp_path, kind
+):
+    good = {
+        "edf": lambda: _edf_bytes(tmp_path),
+        "wfdb-zip": lambda: _wfdb_zip_bytes(tmp_path),
+        "dicom": lambda: Path(get_testdata_file("waveform_ecg.dcm")).read_bytes(),
+        "csv": lambda: PTB_CSV.read_bytes(),
+    }[kind]()
+    corrupt = good[: len(good) // 3] if kind != "csv" else b"1,2,3\n4,five,6\n" + good[:200]
+    upload(
+        api,
+        owner_token,
+        django_capture_on_commit_callbacks,
+        content=good,
+        data_id="GOOD",
+        sampling_rate="250",
+    )
+    upload(api, owner_token, django_capture_on_commit_callbacks, content=corrupt, data_id="BAD")
+    run_worker()
+    states = dict(RecordingAnalysis.objects.values_list("recording__data_id", "state"))
+    assert states == {"GOOD": "done", "BAD": "unreadable"}
+    assert RecordingAnalysis.objects.get(recording__data_id="GOOD").format == kind.split("-")[0]
+    assert RecordingAnalysis.objects.get(recording__data_id="BAD").reason
+    r = api.get_json("/api/get_data", {"session_id": owner_token, "data_id": "BAD"})
+    assert b"".join(r.streaming_content) == corrupt
