@@ -27,4 +27,4 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v0
 USER ecg
 EXPOSE 8000
 ENTRYPOINT ["/app/docker-entrypoint.sh"]
-CMD ["gunicorn", "ecg_server.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "ecg_server.wsgi:application"]

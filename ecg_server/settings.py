@@ -249,6 +249,13 @@ if S3_BUCKET:
         },
     }
 
+# Downloads: behind nginx, hand the bytes to nginx after the permission check (X-Accel-Redirect
+# to this internal location, e.g. /_protected/, see deploy/nginx.conf). With object storage,
+# redirect to a presigned URL valid for S3_PRESIGNED_SECONDS instead of proxying the bytes.
+RECORDINGS_X_ACCEL_PREFIX = env.str("RECORDINGS_X_ACCEL_PREFIX", default="")
+S3_PRESIGNED_DOWNLOADS = env.bool("S3_PRESIGNED_DOWNLOADS", default=False)
+S3_PRESIGNED_SECONDS = env.int("S3_PRESIGNED_SECONDS", default=60)
+
 # Background work (recording analysis) goes through Django's task framework with the database
 # backend, so the embedded setup needs no broker; `manage.py db_worker` runs the tasks.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import quote
 
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.conf import settings
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
@@ -83,8 +91,51 @@ def _read_range(file, first: int, last: int):
         file.close()
 
 
+def _offloaded_response(recording: Recording, request: HttpRequest) -> HttpResponseBase | None:
+    """Let the front end send the bytes, when a setting says so; None to stream them here.
+
+    Behind nginx (`RECORDINGS_X_ACCEL_PREFIX`), an internal redirect hands the file to nginx
+    after this permission check. With object storage (`S3_PRESIGNED_DOWNLOADS`), the client is
+    sent to a URL that is valid for a minute. Either way the client never learns a lasting path.
+    """
+    storage = recording_storage()
+    name = recording.file.name
+    disposition = content_disposition_header(True, recording.original_name or recording.data_id)
+    if settings.RECORDINGS_X_ACCEL_PREFIX:
+        try:
+            storage.path(name)
+        except NotImplementedError:
+            return None
+        if not storage.exists(name):
+            _open(recording)  # logs the integrity error and raises RecordingFileMissing
+        return HttpResponse(
+            headers={
+                "X-Accel-Redirect": settings.RECORDINGS_X_ACCEL_PREFIX + quote(name),
+                "Content-Disposition": disposition,
+                "ETag": _etag(recording),
+            },
+            content_type="application/octet-stream",
+        )
+    if settings.S3_PRESIGNED_DOWNLOADS and hasattr(storage, "bucket_name"):
+        if not storage.exists(name):
+            _open(recording)
+        url = storage.url(
+            name,
+            parameters={
+                "ResponseContentDisposition": disposition,
+                "ResponseContentType": "application/octet-stream",
+            },
+            expire=settings.S3_PRESIGNED_SECONDS,
+        )
+        return HttpResponseRedirect(url)
+    return None
+
+
 def recording_file_response(*, recording: Recording, request: HttpRequest) -> HttpResponseBase:
     """The file of `recording` as the response to `request` (GET or HEAD, with Range)."""
+    offloaded = _offloaded_response(recording, request)
+    if offloaded is not None:
+        return offloaded
     file = _open(recording)
     size = file.size
     etag = _etag(recording)

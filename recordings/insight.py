@@ -13,6 +13,7 @@ import logging
 import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 from django.conf import settings
@@ -79,6 +80,13 @@ def _hints(recording: Recording) -> RawHints:
     )
 
 
+def _aware(moment):
+    # EDF, DICOM and WFDB headers carry a wall-clock time without a zone: taken as UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
 def recording_analyse(*, recording_id: int, sha256: str) -> str:
     """Analyse one version of a recording; returns the resulting state.
 
@@ -114,7 +122,7 @@ def recording_analyse(*, recording_id: int, sha256: str) -> str:
                 "duration_seconds": reader.duration_seconds,
                 "units": reader.units,
                 "gains": [g if g is None else float(g) for g in (reader.gains or [])],
-                "recorded_start": reader.start_time,
+                "recorded_start": _aware(reader.start_time),
                 "beat_count": result.beat_count,
                 "mean_bpm": result.mean_bpm,
                 "min_bpm": result.min_bpm,

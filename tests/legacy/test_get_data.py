@@ -268,3 +268,30 @@ def test_deleting_the_patient_erases_recordings_and_files_after_commit(
         callback()
     assert not recording_storage().exists(name)
     assert get_data(api, owner_token).content == b'"FILE DOES NOT EXIST"'
+
+
+# --- handing the bytes to the front end ---------------------------------------------------------
+
+
+def test_behind_nginx_the_file_is_handed_over_with_x_accel_redirect(
+    api, recording, owner_token, settings
+):
+    settings.RECORDINGS_X_ACCEL_PREFIX = "/_protected/"
+    r = get_data(api, owner_token)
+    assert r.status_code == 200
+    assert r["X-Accel-Redirect"] == f"/_protected/{recording.file.name}"
+    assert r["Content-Type"] == "application/octet-stream"
+    assert r["Content-Disposition"] == 'attachment; filename="holter 7.csv"'
+    assert r.content == b""
+
+
+def test_x_accel_redirect_still_checks_permission_and_existence(
+    api, recording, other_token, owner_token, settings
+):
+    settings.RECORDINGS_X_ACCEL_PREFIX = "/_protected/"
+    r = get_data(api, other_token)
+    assert (r.status_code, r.content) == (401, b'"UNAUTHORIZED"')
+    assert "X-Accel-Redirect" not in r
+    recording_storage().delete(recording.file.name)
+    r = get_data(api, owner_token)
+    assert (r.status_code, r.content) == (400, b'"FILE DOES NOT EXIST"')

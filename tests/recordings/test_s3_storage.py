@@ -1,6 +1,8 @@
 """Recordings on S3-compatible object storage, against a real S3 API (moto's server) on loopback."""
 
 import hashlib
+import time
+from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
@@ -123,3 +125,31 @@ def test_a_missing_object_answers_file_does_not_exist(api, owner_token, patient,
     api.post("/api/post_data", upload_fields(owner_token, content=b"bytes"))
     s3.delete_object(Bucket=BUCKET, Key=Recording.objects.get().file.name)
     assert download(api, owner_token) == (400, b'"FILE DOES NOT EXIST"')
+
+
+def test_presigned_downloads_redirect_to_a_short_lived_url(api, owner_token, patient, s3, settings):
+    import urllib.request
+
+    settings.S3_PRESIGNED_DOWNLOADS = True
+    api.post("/api/post_data", upload_fields(owner_token, content=b"presigned bytes"))
+    r = api.get_json("/api/get_data", {"session_id": owner_token, "data_id": "D-1"})
+    assert r.status_code == 302
+    location = r["Location"]
+    query = parse_qs(urlparse(location).query)
+    assert "Signature" in query or "X-Amz-Signature" in query
+    if "Expires" in query:  # signature version 2: an absolute expiry time
+        assert 0 < int(query["Expires"][0]) - time.time() <= 61
+    else:
+        assert query["X-Amz-Expires"] == ["60"]
+    with urllib.request.urlopen(location, timeout=10) as response:  # noqa: S310 (loopback moto)
+        assert response.read() == b"presigned bytes"
+        assert response.headers["Content-Disposition"] == 'attachment; filename="rec.csv"'
+
+
+def test_presigned_downloads_still_check_permission(
+    api, other_token, owner_token, patient, s3, settings
+):
+    settings.S3_PRESIGNED_DOWNLOADS = True
+    api.post("/api/post_data", upload_fields(owner_token, content=b"secret"))
+    r = api.get_json("/api/get_data", {"session_id": other_token, "data_id": "D-1"})
+    assert (r.status_code, r.content) == (401, b'"UNAUTHORIZED"')
