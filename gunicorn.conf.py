@@ -27,7 +27,8 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
 # Heartbeat files in memory, not on a possibly slow disk (gunicorn's own recommendation).
 _SHARED_MEMORY = "/dev/shm"  # noqa: S108 (only gunicorn's worker heartbeat files go here)
 worker_tmp_dir = _SHARED_MEMORY if os.path.isdir(_SHARED_MEMORY) else None
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# "-" logs every request to standard output; an empty value turns the access log off.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Only the local nginx (or the docker network) may set X-Forwarded-* for gunicorn itself.

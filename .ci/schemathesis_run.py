@@ -33,6 +33,7 @@ def main() -> int:
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "CRITICAL",
+        "GUNICORN_ACCESS_LOG": "",  # gunicorn.conf.py is read from the project folder
         "LOGIN_ATTEMPTS_PER_ACCOUNT": "1000000",
         "LOGIN_ATTEMPTS_PER_ADDRESS": "1000000",
         "PASSWORD_RESET_ATTEMPTS_PER_ACCOUNT": "1000000",

@@ -215,6 +215,7 @@ def run(argv: list[str]) -> int:
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "ERROR",
+        "GUNICORN_ACCESS_LOG": "",  # gunicorn.conf.py is read from the project folder
         # Every simulated device logs in from 127.0.0.1: do not let the throttle mistake them.
         "LOGIN_ATTEMPTS_PER_ADDRESS": "100000",
     }

@@ -191,6 +191,7 @@ def run(argv: list[str]) -> int:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "RECORDING_MAX_BYTES": str(max(sizes) + 1),
         "LOG_LEVEL": "ERROR",
+        "GUNICORN_ACCESS_LOG": "",  # gunicorn.conf.py is read from the project folder
     }
     python = sys.executable
     manage = [python, str(PROJECT / "manage.py")]

@@ -178,6 +178,7 @@ def server_env(settings, **overrides) -> dict[str, str]:
         "DATABASE_URL": database_url(),
         "DATABASE_CONN_MAX_AGE": "60",
         "LOG_LEVEL": "CRITICAL",
+        "GUNICORN_ACCESS_LOG": "",  # gunicorn.conf.py is read from the project folder
     }
     env.update(overrides)
     return env
