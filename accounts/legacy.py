@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -15,11 +14,11 @@ from accounts.services import (
     password_reset_request,
     session_revoke,
     user_create,
+    user_creation_authorize,
     user_login,
     user_update,
     username_is_taken,
 )
-from ecg_server.errors import PermissionDenied
 from ecg_server.legacy import (
     REQUIRED_MESSAGE,
     TOO_MANY_ATTEMPTS,
@@ -166,11 +165,7 @@ class CreateUserView(LegacyView):
         },
     )
     def post(self, request):
-        if not settings.ALLOW_SELF_REGISTRATION:
-            if not request.user.is_authenticated:
-                return Response(self.invalid_session_body, status=401)
-            if not request.user.is_superuser:
-                raise PermissionDenied()
+        user_creation_authorize(actor=request.user)  # before validation: no hints to outsiders
         data = self.validated(CreateUserSerializer)
         data.pop("password_confirmation")
         user_create(**data)

@@ -9,6 +9,7 @@ import secrets
 import pyotp
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
@@ -26,7 +27,7 @@ from accounts.errors import (
 from accounts.models import PasswordResetCode, Session, User
 from audit.models import AuditEvent
 from audit.services import audit_record
-from ecg_server.errors import TooManyAttempts
+from ecg_server.errors import AuthenticationRequired, PermissionDenied, TooManyAttempts
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +162,16 @@ def password_check(*, password: str, user: User, field: str) -> None:
         password_validation.validate_password(password, user=user)
     except DjangoValidationError as exc:
         raise PasswordRejected(field=field, messages=list(exc.messages)) from None
+
+
+def user_creation_authorize(*, actor: User | AnonymousUser) -> None:
+    """create_user is reserved for superusers, unless self-registration is open."""
+    if settings.ALLOW_SELF_REGISTRATION:
+        return
+    if not actor.is_authenticated:
+        raise AuthenticationRequired()
+    if not actor.is_superuser:
+        raise PermissionDenied()
 
 
 def user_create(

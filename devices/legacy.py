@@ -25,6 +25,14 @@ def serial_number_field(**kwargs) -> serializers.CharField:
     return serializers.CharField(max_length=SERIAL_MAX_LENGTH, **kwargs)
 
 
+def mac_id_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(max_length=64, required=False, source="mac_address", **kwargs)
+
+
+def num_of_leads_field() -> serializers.IntegerField:
+    return serializers.IntegerField(required=False, min_value=1, max_value=64, source="lead_count")
+
+
 class DeviceWireSerializer(serializers.Serializer):
     """A device as get_ota and show_devices send it (note the capital V of Firmware_Version_id)."""
 
@@ -55,12 +63,8 @@ class AddDeviceSerializer(SessionSerializer):
         max_length=100, required=False, allow_blank=True, source="name"
     )
     serial_number = serial_number_field()
-    Mac_id = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, source="mac_address"
-    )
-    Num_of_Leads = serializers.IntegerField(
-        required=False, min_value=1, max_value=64, source="lead_count"
-    )
+    Mac_id = mac_id_field(allow_blank=True)
+    Num_of_Leads = num_of_leads_field()
 
 
 class AddDeviceView(LegacyView):
@@ -197,10 +201,8 @@ class UpdateDeviceSettingsSerializer(SessionSerializer):
         trim_whitespace=False,
         source="firmware_version_number",
     )
-    Mac_id = serializers.CharField(max_length=64, required=False, source="mac_address")
-    Num_of_Leads = serializers.IntegerField(
-        required=False, min_value=1, max_value=64, source="lead_count"
-    )
+    Mac_id = mac_id_field()
+    Num_of_Leads = num_of_leads_field()
 
 
 class UpdateDeviceSettingsView(LegacyView):

@@ -22,6 +22,14 @@ class DomainError(Exception):
         super().__init__(self.message)
 
 
+class AuthenticationRequired(DomainError):
+    """The action needs a signed-in caller; each API answers with its own invalid-session body."""
+
+    code = "authentication_required"
+    status = 401
+    message = "A valid session is required."
+
+
 class PermissionDenied(DomainError):
     code = "permission_denied"
     status = 403

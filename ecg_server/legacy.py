@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from accounts.authentication import InvalidSession, SessionTokenAuthentication
 from audit.models import AuditEvent
 from audit.services import audit_record
-from ecg_server.errors import DomainError, TooManyAttempts
+from ecg_server.errors import AuthenticationRequired, DomainError, TooManyAttempts
 from ecg_server.exceptions import domain_error_response
 
 REQUIRED_MESSAGE = "This field is required."
@@ -131,6 +131,8 @@ class LegacyView(APIView):
             return Response(self.invalid_session_body, status=401)
         if isinstance(exc, LegacyValidationFailed):
             return Response(exc.errors, status=self.validation_status)
+        if isinstance(exc, AuthenticationRequired):
+            return Response(self.invalid_session_body, status=401)
         if isinstance(exc, DomainError):
             return self.domain_error_response(exc)
         if isinstance(exc, AuthenticationFailed):
