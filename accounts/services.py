@@ -65,8 +65,11 @@ def session_resolve(*, token: str) -> Session | None:
     Records the last use, but at most once per `API_SESSION_TOUCH_INTERVAL`, so that most
     authenticated requests run a single query.
     """
-    session = Session.objects.select_related("user").filter(token_hash=_token_hash(token)).first()
-    if session is None or not session.user.is_active:
+    try:  # token_hash is unique; get() compiles a cheaper query than first()'s ORDER BY
+        session = Session.objects.select_related("user").get(token_hash=_token_hash(token))
+    except Session.DoesNotExist:
+        return None
+    if not session.user.is_active:
         return None
     now = timezone.now()
     if session.is_expired(now=now, idle_timeout=settings.API_SESSION_IDLE_TIMEOUT):

@@ -17,10 +17,10 @@ def patient_get_for_user(*, user: User, patient_number: str) -> Patient:
     patients = Patient.objects.filter(patient_number=patient_number)
     if not user.is_superuser:
         patients = patients.filter(owner=user)
-    patient = patients.first()
-    if patient is None:
-        raise PatientNotFound()
-    return patient
+    try:  # patient_number is unique
+        return patients.get()
+    except Patient.DoesNotExist:
+        raise PatientNotFound() from None
 
 
 def patients_for_user(*, user: User, serial_number: str | None = None) -> QuerySet[Patient]:

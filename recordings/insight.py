@@ -1,7 +1,8 @@
 """Understanding stored recordings: background analysis, previews and plots.
 
-The upload never waits: `recording_analysis_schedule` marks the recording pending in the upload's
-transaction and enqueues `analyse_recording` once it commits. The task reads the file in windows
+The upload never waits: `recording_analysis_schedule` marks the recording pending and queues
+`analyse_recording` in the upload's own transaction; the worker sees both once it commits. The
+task reads the file in windows
 (the `ecg` package), stores the results and a multi-resolution summary next to the recording, and
 marks it done, unreadable (with the reason; the file stays stored as it is) or failed.
 """
@@ -37,18 +38,23 @@ logger = logging.getLogger(__name__)
 SUMMARY_FOLDER = "summaries"
 
 
-def recording_analysis_schedule(*, recording: Recording) -> RecordingAnalysis:
-    """Mark `recording` pending and analyse it in the background after the commit."""
+def recording_analysis_schedule(*, recording: Recording, is_new: bool = False) -> RecordingAnalysis:
+    """Mark `recording` pending and queue its analysis in the caller's transaction.
+
+    The task row is written by the database task backend in the same transaction as the
+    recording, so a recording is never committed without its analysis queued, and the upload
+    pays for one commit, not two. `is_new` (no analysis row can exist yet) saves the lookup.
+    """
     from recordings.tasks import analyse_recording
 
-    analysis, _ = RecordingAnalysis.objects.update_or_create(
-        recording=recording,
-        defaults={"sha256": recording.sha256, "state": RecordingAnalysis.PENDING, "reason": ""},
-    )
-    recording_id, sha256 = recording.pk, recording.sha256
-    transaction.on_commit(
-        lambda: analyse_recording.enqueue(recording_id=recording_id, sha256=sha256)
-    )
+    pending = {"sha256": recording.sha256, "state": RecordingAnalysis.PENDING, "reason": ""}
+    if is_new:
+        analysis = RecordingAnalysis.objects.create(recording=recording, **pending)
+    else:
+        analysis, _ = RecordingAnalysis.objects.update_or_create(
+            recording=recording, defaults=pending
+        )
+    analyse_recording.enqueue(recording_id=recording.pk, sha256=recording.sha256)
     return analysis
 
 

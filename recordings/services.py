@@ -183,7 +183,7 @@ def _save_row(
         if current is None:
             recording = Recording.objects.create(data_id=data_id, **fields)
             audit_record(action="recording.upload", obj=recording, detail=_upload_detail(recording))
-            recording_analysis_schedule(recording=recording)
+            recording_analysis_schedule(recording=recording, is_new=True)
             return recording, False
         _check_replaceable(current, uploader=uploader, overwrite=overwrite)
         replaced_name = current.file.name
