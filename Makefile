@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run superuser totp test lint security format requirements db-driver clean
+.PHONY: run superuser totp test bench lint security format requirements db-driver clean
 
 run: export DEBUG ?= true
 run: $(STAMP) db-driver
@@ -37,6 +37,11 @@ totp: $(STAMP)
 test: export SECRET_KEY ?= insecure-key-for-the-test-suite-only
 test: $(STAMP) db-driver
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The benchmark suite: gunicorn + nginx + MariaDB against same-run baselines, one table of
+# ratios (see README, Performance). BENCH_ARGS=--quick for a one-minute smoke run.
+bench: $(STAMP)
+	$(PY) -m bench.suite $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -13,8 +13,8 @@ It prints requests, errors and latency percentiles per endpoint, then downloads 
 recording and checks it against the SHA-256 the uploading client computed. Exits 1 on any error
 or mismatch. Loopback only; bounded by --duration and --max-uploads.
 
-    .venv/bin/python bench/load.py
-    DATABASE_URL=mysql://root@127.0.0.1:3306/ecg_load .venv/bin/python bench/load.py --duration 60
+    .venv/bin/python -m bench.load
+    DATABASE_URL=mysql://root@127.0.0.1:3306/ecg_load .venv/bin/python -m bench.load --duration 60
 """
 
 from __future__ import annotations
@@ -26,42 +26,17 @@ import json
 import os
 import random
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import urlparse
 
-PROJECT = Path(__file__).resolve().parent.parent
+from bench.harness import Gunicorn, manage, recreate_mysql_database, server_environment
+
 PASSWORD = "Load-Test-Password-1"
 BOUNDARY = "ecg-load-boundary-5c2e"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ensure_mysql_database(url: str) -> None:
-    import MySQLdb
-
-    parsed = urlparse(url)
-    connection = MySQLdb.connect(
-        host=parsed.hostname or "127.0.0.1",
-        port=parsed.port or 3306,
-        user=parsed.username or "root",
-        passwd=parsed.password or "",
-    )
-    name = parsed.path.lstrip("/")
-    cursor = connection.cursor()
-    cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    connection.close()
 
 
 class Stats:
@@ -207,25 +182,18 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     scratch = Path(tempfile.mkdtemp(prefix="ecg-load-"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATA_DIR": str(scratch / "data"),
-        "SECRET_KEY": "load-only-" + os.urandom(16).hex(),
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "ERROR",
-        "GUNICORN_ACCESS_LOG": "",  # gunicorn.conf.py is read from the project folder
-        # Every simulated device logs in from 127.0.0.1: do not let the throttle mistake them.
-        "LOGIN_ATTEMPTS_PER_ADDRESS": "100000",
-    }
-    database = env.get("DATABASE_URL", "")
+    database = os.environ.get("DATABASE_URL", "")
     if database.startswith("mysql"):
-        ensure_mysql_database(database)
-    manage = [sys.executable, str(PROJECT / "manage.py")]
+        recreate_mysql_database(database)
+    env = server_environment(
+        scratch / "data",
+        database,
+        # Every simulated device logs in from 127.0.0.1: do not let the throttle mistake them.
+        LOGIN_ATTEMPTS_PER_ADDRESS="100000",
+    )
     server = None
     try:
-        subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
+        manage(env, "migrate", "--no-input", "-v0")
         setup = (
             "from django.contrib.auth.hashers import make_password\n"
             "from accounts.models import User\n"
@@ -238,31 +206,9 @@ def run(argv: list[str]) -> int:
             "    device_register(user=user, serial_number=f'LOAD-{i}')\n"
             "    Patient.objects.create(patient_number=f'LP-{i}', name='Load', owner=user)\n"
         )
-        subprocess.run([*manage, "shell", "-c", setup], env=env, check=True)
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "ecg_server.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--timeout",
-                "120",
-                "--log-level",
-                "warning",
-            ],
-            cwd=PROJECT,
-            env=env,
-        )
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        manage(env, "shell", "-c", setup)
+        server = Gunicorn(env, workers=args.workers)
+        port = server.port
 
         stats, stored = Stats(), []
         base = os.urandom(args.size)
@@ -325,8 +271,7 @@ def run(argv: list[str]) -> int:
         return 1 if (total_errors or mismatches or not stored) else 0
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            server.stop()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
