@@ -10,6 +10,7 @@ X-Accel-Redirect downloads), and in the same run measures:
    server memory growth < 64 MiB at 1 GB);
 3. `get_data` of the same files, through nginx (X-Accel-Redirect) and streamed by gunicorn
    alone, against nginx serving the same file statically (target: >= 70% of nginx, memory flat);
+   beside them, the ceiling of any Python view: the same body read through gunicorn and dropped;
 4. 32 clients x 20 uploads of 400 KB through nginx, against nginx storing the same bodies with
    WebDAV PUT (target: >= 25% of nginx's files/s, 0 failures);
 
@@ -199,6 +200,25 @@ def upload_file(port: int, token: str, data_id: str, source: Path) -> float:
     return seconds
 
 
+def drain_file(port: int, source: Path) -> float:
+    """Sends `source` as a raw body to /bench/drain, which only reads it; returns the seconds."""
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
+    connection.putrequest("POST", "/bench/drain")
+    connection.putheader("Content-Type", "application/octet-stream")
+    connection.putheader("Content-Length", str(source.stat().st_size))
+    connection.endheaders()
+    with source.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            connection.send(chunk)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"drain failed: {response.status} {body[:200]!r}")
+    return time.perf_counter() - started
+
+
 def fetch(port: int, path: str, headers: dict[str, str], expected_size: int, sha256=None) -> float:
     """Downloads `path` into a reused buffer (or through SHA-256 when `sha256` is given)."""
     buffer = memoryview(bytearray(CHUNK))
@@ -357,6 +377,17 @@ def transfers(report, scratch, nginx, gunicorn, streaming, token, sizes, quick) 
             target.unlink()
         cp_rate = size / statistics.median(copies) / 1e6
 
+        drained = [drain_file(gunicorn.port, source) for _ in range(reps)]
+        report.add(
+            Figure(
+                f"(ceiling) body of {label} read by gunicorn, discarded",
+                size / statistics.median(drained) / 1e6,
+                "MB/s",
+                "cp",
+                cp_rate,
+                detail="no parsing, hashing or storing",
+            )
+        )
         for route, port, name in (
             ("through nginx", nginx.port, "nginx"),
             ("straight to gunicorn", gunicorn.port, "gunicorn"),
