@@ -9,15 +9,19 @@ deterministic ordering, so no page ever counts the table.
 from __future__ import annotations
 
 import logging
+from base64 import b64decode, b64encode
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
+from django.db.models import Q
 from django.http import Http404, UnreadablePostError
 from django.http.multipartparser import InputStreamExhausted
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
@@ -29,6 +33,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 from accounts.authentication import BearerSessionAuthentication
 from audit.models import AuditEvent
@@ -228,40 +233,98 @@ class StableOrderingFilter(OrderingFilter):
 INVALID_CURSOR = "Invalid cursor."
 
 
-class V2CursorPagination(CursorPagination):
-    """Cursor pages: `{"next", "previous", "results"}`, never a COUNT over the table.
+@dataclass(frozen=True)
+class KeysetCursor:
+    """A position between two rows: their (ordering field, id), and which way to read."""
 
-    The ordering comes from the view's `StableOrderingFilter`. A tampered cursor is a 400 on
-    `cursor`, never a database error.
+    value: Any
+    row_id: int
+    backwards: bool
+
+
+class V2CursorPagination(CursorPagination):
+    """Keyset pages on (ordering field, id): `{"next", "previous", "results"}`, never a COUNT.
+
+    DRF's own cursor keeps the first ordering field and an offset for ties, which skips rows
+    when a client turns back across a run of equal values; a cursor on the pair (field value,
+    id) is exact in both directions, and reads an index range from where the page starts
+    however deep it is. The ordering comes from the view's `StableOrderingFilter`. A tampered
+    cursor is a 400 on `cursor`, never a database error.
     """
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = ("id",)
-    _position_field = None
 
-    def get_ordering(self, request, queryset, view):
-        ordering = super().get_ordering(request, queryset, view)
-        self._position_field = queryset.model._meta.get_field(ordering[0].lstrip("-"))
-        return ordering
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        ordering = self.get_ordering(request, queryset, view)
+        self.field_name = ordering[0].lstrip("-")
+        self.descending = ordering[0].startswith("-")
+        field = queryset.model._meta.get_field(self.field_name)
+        cursor = self._decode(request, field)
+        if cursor is not None:
+            queryset = queryset.filter(self._beyond(cursor))
+        backwards = cursor is not None and cursor.backwards
+        order = [
+            f"{'-' if self.descending != backwards else ''}{name}"
+            for name in (self.field_name, "id")
+        ]
+        rows = list(queryset.order_by(*order)[: self.page_size + 1])
+        more = len(rows) > self.page_size
+        self.page = rows[: self.page_size]
+        if backwards:
+            self.page.reverse()
+        self.has_next = (cursor is not None) if backwards else more
+        self.has_previous = more if backwards else cursor is not None
+        return self.page
 
-    def decode_cursor(self, request):
+    def _beyond(self, cursor: KeysetCursor) -> Q:
+        """Rows after the cursor in reading order (before it, when reading backwards)."""
+        forwards = self.descending == cursor.backwards  # ascending in the database
+        strictly, inclusive = ("gt", "gte") if forwards else ("lt", "lte")
+        name = self.field_name
+        return Q(**{f"{name}__{inclusive}": cursor.value}) & (
+            Q(**{f"{name}__{strictly}": cursor.value})
+            | Q(**{name: cursor.value, f"id__{strictly}": cursor.row_id})
+        )
+
+    def get_next_link(self):
+        if not self.has_next or not self.page:
+            return None
+        return self._link(self.page[-1], backwards=False)
+
+    def get_previous_link(self):
+        if not self.has_previous or not self.page:
+            return None
+        return self._link(self.page[0], backwards=True)
+
+    def _link(self, row, *, backwards: bool) -> str:
+        value = getattr(row, self.field_name)
+        tokens = {"p": value.isoformat() if isinstance(value, datetime) else str(value)}
+        tokens["i"] = str(row.pk)
+        if backwards:
+            tokens["r"] = "1"
+        encoded = b64encode(urlencode(tokens).encode()).decode("ascii")
+        return replace_query_param(self.base_url, self.cursor_query_param, encoded)
+
+    def _decode(self, request, field) -> KeysetCursor | None:
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None
         try:
-            cursor = super().decode_cursor(request)
-        except exceptions.NotFound:
+            tokens = parse_qs(b64decode(encoded.encode("ascii"), validate=True).decode())
+            value = field.to_python(tokens["p"][0])
+            row_id = int(tokens["i"][0])
+            backwards = tokens.get("r", ["0"])[0] == "1"
+        except (ValueError, KeyError, DjangoValidationError):
             raise exceptions.ValidationError({"cursor": [INVALID_CURSOR]}) from None
-        if cursor is not None and cursor.position is not None:
-            self._check_position(cursor.position)
-        return cursor
-
-    def _check_position(self, position: str) -> None:
-        try:
-            value = self._position_field.to_python(position)
-        except DjangoValidationError:
-            raise exceptions.ValidationError({"cursor": [INVALID_CURSOR]}) from None
-        if isinstance(value, datetime) and value.tzinfo is None:
+        if value is None or (isinstance(value, datetime) and value.tzinfo is None):
             raise exceptions.ValidationError({"cursor": [INVALID_CURSOR]})
+        return KeysetCursor(value=value, row_id=row_id, backwards=backwards)
 
 
 # --- OpenAPI description helpers --------------------------------------------------------------

@@ -296,7 +296,7 @@ SPECTACULAR_SETTINGS = {
         "Two APIs over the same accounts, sessions and data.\n\n"
         "**Clinician API** (`/api/v2/`, tags `v2: ...`): resources with JSON in and out, the "
         "session id in `Authorization: Bearer <session_id>` only, cursor-paginated lists, and "
-        "one error shape `{\"code\", \"message\", \"fields\"}` whose `code` is stable.\n\n"
+        'one error shape `{"code", "message", "fields"}` whose `code` is stable.\n\n'
         "**Legacy API** (`/api/<verb>`, tag `legacy API`): the frozen wire contract spoken by "
         "deployed ECG devices and the old clinician app. Bodies are JSON unless stated; the "
         "session id may come in the body, the query string or an `Authorization: Token|Bearer "
