@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -29,7 +31,7 @@ def v2(owner_token, other_token, superuser_token):
 
 
 def error_code(response) -> str:
-    body = response.json()
+    body = json.loads(response.content)
     assert set(body) == {"code", "message", "fields"}, body
     return body["code"]
 
