@@ -31,6 +31,8 @@ class SessionTokenSerializer(serializers.Serializer):
 
 
 class ProfileSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(help_text="Empty when not set.")
+
     class Meta:
         model = User
         fields = [*USER_UPDATABLE_FIELDS, "is_superuser"]

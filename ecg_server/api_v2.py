@@ -193,6 +193,8 @@ class ApiV2View(GenericAPIView):
     content_negotiation_class = LenientContentNegotiation
     filter_backends: list = []
     pagination_class = None
+    # OPTIONS answers 405: the OpenAPI schema is the one description of each endpoint.
+    metadata_class = None
 
     def get_exception_handler(self):
         return api_v2_exception_handler

@@ -220,3 +220,17 @@ def test_an_unsupported_method_is_405(v2):
 def test_an_image_accept_header_does_not_turn_json_into_406(v2):
     r = v2("owner").get("/api/v2/me", headers={"accept": "image/png"})
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v2/login", "/api/v2/me", "/api/v2/devices", "/api/v2/recordings/D-1"]
+)
+def test_options_is_405_not_a_server_error(v2, path):
+    r = v2("owner").options(path)
+    assert (r.status_code, error_code(r)) == (405, "method_not_allowed")
+
+
+def test_a_profile_without_an_email_reads_as_empty(v2, owner):
+    owner.email = ""
+    owner.save()
+    assert v2("owner").get("/api/v2/me").json()["email"] == ""
