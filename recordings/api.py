@@ -47,7 +47,13 @@ from recordings.errors import (
 from recordings.insight import recording_analysis_require_done, recording_plot, recording_preview
 from recordings.models import Recording, RecordingAnalysis
 from recordings.selectors import recording_get_for_user, recordings_visible_to
-from recordings.services import ExpectedDigests, recording_download_record, recording_store
+from recordings.services import (
+    ExpectedDigests,
+    recording_check_replaceable,
+    recording_download_record,
+    recording_store,
+    recording_target,
+)
 from recordings.uploads import recording_receive_raw
 
 logger = logging.getLogger(__name__)
@@ -435,8 +441,16 @@ class RecordingDetailView(ApiV2View):
         metadata = params.validated_data
         length = _declared_length(request)
         digest_header = _sha256_digest_header(request)
+        # Every refusal that does not depend on the bytes comes before reading them.
+        recording_target(
+            user=request.user,
+            serial_number=metadata["device"],
+            patient_number=metadata["patient"],
+        )
         existing = Recording.objects.filter(data_id=data_id).first()
         overwrite, replaces_sha256 = _upload_preconditions(request, existing)
+        if existing is not None:
+            recording_check_replaceable(existing, uploader=request.user, overwrite=overwrite)
 
         upload = recording_receive_raw(
             request.stream,

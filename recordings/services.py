@@ -81,9 +81,14 @@ def recording_verify_digests(*, upload: IncomingRecordingFile, expected: Expecte
         raise ChecksumMismatch("Content-MD5")
 
 
-def _recording_target(
+def recording_target(
     *, user: User, serial_number: str, patient_number: str
 ) -> tuple[Device, Patient]:
+    """The device and patient a recording of `user` may be filed under.
+
+    Raises `RecordingTargetInvalid` for an unknown one or one that is not the user's. Callers
+    that receive a large body check this first, so a refusal does not wait for the body.
+    """
     try:
         device = device_get_for_user(user=user, serial_number=serial_number)
         patient = patient_get_for_user(user=user, patient_number=patient_number)
@@ -92,7 +97,8 @@ def _recording_target(
     return device, patient
 
 
-def _check_replaceable(existing: Recording, *, uploader: User, overwrite: bool) -> None:
+def recording_check_replaceable(existing: Recording, *, uploader: User, overwrite: bool) -> None:
+    """Refuse to store over `existing` unless asked to overwrite, by its own uploader."""
     if not overwrite:
         raise RecordingExists()
     if existing.uploaded_by_id != uploader.pk:
@@ -147,13 +153,13 @@ def recording_store(
     no file behind, and an existing recording untouched.
     """
     recording_verify_digests(upload=upload, expected=expected)
-    device, patient = _recording_target(
+    device, patient = recording_target(
         user=uploader, serial_number=device_serial_number, patient_number=patient_number
     )
     existing = Recording.objects.filter(data_id=data_id).first()
     _check_version(existing, replaces_sha256)
     if existing is not None:
-        _check_replaceable(existing, uploader=uploader, overwrite=overwrite)
+        recording_check_replaceable(existing, uploader=uploader, overwrite=overwrite)
 
     stored_name = _store_file(upload)
     fields = {
@@ -201,7 +207,7 @@ def _save_row(
             audit_record(action="recording.upload", obj=recording, detail=_upload_detail(recording))
             recording_analysis_schedule(recording=recording)
             return recording, False
-        _check_replaceable(current, uploader=uploader, overwrite=overwrite)
+        recording_check_replaceable(current, uploader=uploader, overwrite=overwrite)
         replaced_name = current.file.name
         for field, value in fields.items():
             setattr(current, field, value)

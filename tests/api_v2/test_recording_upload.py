@@ -133,7 +133,9 @@ def test_if_none_match_star_creates_only(v2, patient):
     assert stored_bytes() == CONTENT
 
 
-def test_the_store_service_refuses_a_version_that_is_no_longer_current(v2, owner, patient, media_files):
+def test_the_store_service_refuses_a_version_that_is_no_longer_current(
+    v2, owner, patient, media_files
+):
     """If-Match held when the request started, but another upload won the race meanwhile."""
     put(v2("owner"))
     checked_version = Recording.objects.get().sha256
@@ -215,10 +217,14 @@ def test_too_large_is_refused_from_content_length_before_reading(
     assert_nothing_stored(media_files)
 
 
-def send_body(token: str, body_stream, declared_length: int):
+def send_body(token: str, body_stream, declared_length: int, **headers):
     """A PUT whose body stream is under the test's control (cut short, or reset)."""
     request = RequestFactory().generic(
-        "PUT", f"/api/v2/recordings/D-1?{QUERY}", b"", HTTP_AUTHORIZATION=f"Bearer {token}"
+        "PUT",
+        f"/api/v2/recordings/D-1?{QUERY}",
+        b"",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        headers=headers,
     )
     request.META["CONTENT_LENGTH"] = str(declared_length)
     request.META["CONTENT_TYPE"] = "application/octet-stream"
@@ -321,3 +327,27 @@ def test_an_existing_recording_of_someone_else_is_not_replaced(v2, other_user, p
     make_recording(data_id="D-1", uploader=other_user, patient=patient, device=device)
     assert put(v2("owner")).status_code == 428
     assert Recording.objects.get().uploaded_by == other_user
+
+
+@pytest.mark.parametrize(
+    ("setup", "headers", "status", "code"),
+    [
+        ("others_patient", {}, 400, "recording_target_invalid"),
+        ("exists", {}, 428, "precondition_required"),
+        ("exists", {"if-none-match": "*"}, 412, "precondition_failed"),
+        ("exists", {"if-match": '"stale"'}, 412, "precondition_failed"),
+        ("exists_by_other", {"if-match": "*"}, 403, "recording_owned_by_other"),
+    ],
+)
+def test_refusals_come_before_a_byte_of_the_body_is_read(
+    owner_token, owner, other_user, patient, device, setup, headers, status, code
+):
+    if setup == "others_patient":
+        patient.owner = other_user
+        patient.save()
+    if setup.startswith("exists"):
+        uploader = other_user if setup == "exists_by_other" else owner
+        make_recording(data_id="D-1", uploader=uploader, patient=patient, device=device)
+    unreadable = io.BufferedReader(ResetMidway(b"x" * 1000, 0))  # any read fails
+    r = send_body(owner_token, unreadable, 1000, **headers)
+    assert (r.status_code, error_code(r)) == (status, code)
