@@ -196,6 +196,10 @@ class ApiV2View(GenericAPIView):
     # OPTIONS answers 405: the OpenAPI schema is the one description of each endpoint.
     metadata_class = None
 
+    @property
+    def allowed_methods(self) -> list[str]:
+        return [method for method in super().allowed_methods if method != "OPTIONS"]
+
     def get_exception_handler(self):
         return api_v2_exception_handler
 

@@ -486,7 +486,7 @@ class RecordingDetailView(ApiV2View):
             upload.discard()  # a stored upload was moved away; anything else goes
         headers = {"ETag": recording_etag(recording)}
         if not replaced:
-            headers["Location"] = request.build_absolute_uri()
+            headers["Location"] = request.build_absolute_uri(request.path)
         return Response(
             RecordingSerializer(recording).data, status=200 if replaced else 201, headers=headers
         )

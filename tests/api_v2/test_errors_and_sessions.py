@@ -228,6 +228,7 @@ def test_an_image_accept_header_does_not_turn_json_into_406(v2):
 def test_options_is_405_not_a_server_error(v2, path):
     r = v2("owner").options(path)
     assert (r.status_code, error_code(r)) == (405, "method_not_allowed")
+    assert "OPTIONS" not in r["Allow"]
 
 
 def test_a_profile_without_an_email_reads_as_empty(v2, owner):
