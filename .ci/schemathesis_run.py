@@ -116,6 +116,8 @@ def main() -> int:
             # Logging out would revoke the one session every other operation runs with.
             "--exclude-path",
             "/api/logout",
+            "--exclude-path",
+            "/api/v2/logout",
             "--suppress-health-check",
             "all",
         ]

@@ -54,7 +54,7 @@ class SessionTokenAuthentication(BaseAuthentication):
     """Authenticates a request by its API session token; `request.auth` is the `Session`."""
 
     def authenticate(self, request: Request) -> tuple[User, Session] | None:
-        token = find_session_token(request)
+        token = self.find_token(request)
         if token is None:
             return None
         session = session_resolve(token=token)
@@ -62,6 +62,37 @@ class SessionTokenAuthentication(BaseAuthentication):
             raise InvalidSession()
         return session.user, session
 
+    def find_token(self, request: Request) -> str | None:
+        return find_session_token(request)
+
     def authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (not 403) to unauthenticated requests on non-legacy views.
         return 'Bearer realm="api"'
+
+
+def find_bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer <id>` header, or None when there is no such header.
+
+    Raises `InvalidSession` for a Bearer header that cannot hold a token (no value, several
+    values, non-ASCII bytes).
+    """
+    parts = get_authorization_header(request).split()
+    if not parts or parts[0].lower() != b"bearer":
+        return None
+    if len(parts) != 2:
+        raise InvalidSession()
+    try:
+        return parts[1].decode("ascii")
+    except UnicodeDecodeError:
+        raise InvalidSession() from None
+
+
+class BearerSessionAuthentication(SessionTokenAuthentication):
+    """The clinician API's authentication: the same sessions, from the Bearer header only.
+
+    The body and the query string are never read for a token, so a raw upload body is never
+    parsed and a token never lands in a URL (and so in access logs).
+    """
+
+    def find_token(self, request: Request) -> str | None:
+        return find_bearer_token(request)

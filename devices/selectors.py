@@ -36,3 +36,16 @@ def devices_for_user(*, user: User) -> QuerySet[Device]:
     return (
         Device.objects.filter(links__user=user).select_related("firmware").order_by("serial_number")
     )
+
+
+def devices_visible_to(*, user: User) -> QuerySet[Device]:
+    """Every device `user` may see (the rule of `device_get_for_user`), firmware included.
+
+    Linked devices, or every device for a superuser.
+    """
+    devices = Device.objects.select_related("firmware")
+    if not user.is_superuser:
+        devices = devices.filter(
+            Exists(DeviceLink.objects.filter(device=OuterRef("pk"), user=user))
+        )
+    return devices

@@ -49,12 +49,22 @@ def domain_error_response(exc: DomainError) -> Response:
     return Response(body, status=exc.status, headers=headers)
 
 
+def v2_error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    """The clinician API's one error shape (see `ecg_server.api_v2`)."""
+    return {"code": code, "message": message, "fields": fields or {}}
+
+
 # Django-level handlers, for errors raised outside DRF views (middleware, URL resolution). Paths
-# under /api/ always get JSON; the admin keeps Django's own pages.
+# under /api/ always get JSON, in the clinician API's shape under /api/v2; the admin keeps
+# Django's own pages.
 
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def _is_v2(request) -> bool:
+    return request.path == "/api/v2" or request.path.startswith("/api/v2/")
 
 
 def _json(body: dict, status: int) -> JsonResponse:
@@ -62,25 +72,41 @@ def _json(body: dict, status: int) -> JsonResponse:
     return JsonResponse(body, status=status, json_dumps_params={"separators": (",", ":")})
 
 
+def _json_error(request, status: int, legacy_detail: str, code: str, message: str):
+    if _is_v2(request):
+        return _json(v2_error_body(code, message), status)
+    return _json({"detail": legacy_detail}, status)
+
+
 def json_bad_request(request, exception=None):
     if not _is_api(request):
         return defaults.bad_request(request, exception)
-    return _json({"detail": "Malformed request."}, 400)
+    return _json_error(
+        request, 400, "Malformed request.", "malformed_request", "The request could not be read."
+    )
 
 
 def json_permission_denied(request, exception=None):
     if not _is_api(request):
         return defaults.permission_denied(request, exception)
-    return _json({"detail": "You do not have permission to perform this action."}, 403)
+    return _json_error(
+        request,
+        403,
+        "You do not have permission to perform this action.",
+        "permission_denied",
+        "You do not have permission to do this.",
+    )
 
 
 def json_not_found(request, exception=None):
     if not _is_api(request):
         return defaults.page_not_found(request, exception)
-    return _json({"detail": "Not found."}, 404)
+    return _json_error(request, 404, "Not found.", "not_found", "No such endpoint.")
 
 
 def json_server_error(request):
     if not _is_api(request):
         return defaults.server_error(request)
-    return _json({"detail": "Internal server error."}, 500)
+    return _json_error(
+        request, 500, "Internal server error.", "server_error", "Internal server error."
+    )

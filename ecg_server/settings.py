@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "rest_framework",
+    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
@@ -292,9 +293,14 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "ECG Server API",
     "DESCRIPTION": (
-        "The legacy device API (`/api/<verb>`), a frozen wire contract spoken by deployed ECG "
-        "devices and the clinician app. Bodies are JSON unless stated; the session id may come "
-        "in the body, the query string or an `Authorization: Token|Bearer <id>` header."
+        "Two APIs over the same accounts, sessions and data.\n\n"
+        "**Clinician API** (`/api/v2/`, tags `v2: ...`): resources with JSON in and out, the "
+        "session id in `Authorization: Bearer <session_id>` only, cursor-paginated lists, and "
+        'one error shape `{"code", "message", "fields"}` whose `code` is stable.\n\n'
+        "**Legacy API** (`/api/<verb>`, tag `legacy API`): the frozen wire contract spoken by "
+        "deployed ECG devices and the old clinician app. Bodies are JSON unless stated; the "
+        "session id may come in the body, the query string or an `Authorization: Token|Bearer "
+        "<id>` header."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -303,6 +309,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["ecg_server.schema.legacy_paths_without_trailing_slash"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ecg_server.schema.group_legacy_operations",
+    ],
+    "TAGS": [
+        {"name": "v2: account", "description": "Clinician API: sessions and the caller's profile."},
+        {"name": "v2: devices", "description": "Clinician API: ECG recorders."},
+        {"name": "v2: patients", "description": "Clinician API: patients."},
+        {"name": "v2: recordings", "description": "Clinician API: recordings and their analysis."},
+        {"name": "legacy API", "description": "The device wire contract, unchanged."},
+    ],
 }
 
 # --- HTTPS and browser security --------------------------------------------------------------

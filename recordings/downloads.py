@@ -61,7 +61,8 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:
     return first, min(last, size - 1)
 
 
-def _etag(recording: Recording) -> str:
+def recording_etag(recording: Recording) -> str:
+    """The strong ETag of a recording's bytes (downloads, and If-Match on the v2 upload)."""
     return f'"{recording.sha256}"'
 
 
@@ -112,7 +113,7 @@ def _offloaded_response(recording: Recording, request: HttpRequest) -> HttpRespo
             headers={
                 "X-Accel-Redirect": settings.RECORDINGS_X_ACCEL_PREFIX + quote(name),
                 "Content-Disposition": disposition,
-                "ETag": _etag(recording),
+                "ETag": recording_etag(recording),
             },
             content_type="application/octet-stream",
         )
@@ -138,7 +139,7 @@ def recording_file_response(*, recording: Recording, request: HttpRequest) -> Ht
         return offloaded
     file = _open(recording)
     size = file.size
-    etag = _etag(recording)
+    etag = recording_etag(recording)
     common = {
         "ETag": etag,
         "Accept-Ranges": "bytes",

@@ -64,3 +64,38 @@ class StorageUnavailable(DomainError):
 class UploadTruncated(DomainError):
     code = "upload_truncated"
     message = "The request body ended before its declared Content-Length. Nothing was stored."
+
+
+class RecordingVersionMismatch(DomainError):
+    """A conditional write (If-Match / If-None-Match) found another version, or none."""
+
+    code = "precondition_failed"
+    status = 412
+    message = "The recording is not at the version the request expects. Nothing was changed."
+
+
+class OverwriteNeedsPrecondition(DomainError):
+    code = "precondition_required"
+    status = 428
+    message = (
+        "This recording exists: send If-Match with its ETag to replace it, "
+        "or If-None-Match: * to create only."
+    )
+
+
+class UploadLengthRequired(DomainError):
+    code = "length_required"
+    status = 411
+    message = "Send the recording with a Content-Length (chunked uploads are not accepted)."
+
+
+class AnalysisPending(DomainError):
+    code = "analysis_pending"
+    status = 409
+    message = "The recording has not been analysed yet. Try again shortly."
+
+
+class RecordingUnreadable(DomainError):
+    code = "recording_unreadable"
+    status = 422
+    message = "The recording could not be read as an ECG."

@@ -30,6 +30,7 @@ from ecg import (
     preview,
     render,
 )
+from recordings.errors import AnalysisPending, RecordingUnreadable
 from recordings.models import Recording, RecordingAnalysis
 from recordings.storage import recording_storage
 
@@ -162,6 +163,21 @@ def recording_analyse(*, recording_id: int, sha256: str) -> str:
         if old_summary and old_summary != current.summary_file:
             transaction.on_commit(lambda: recording_storage().delete(old_summary))
     return fields["state"]
+
+
+def recording_analysis_require_done(*, recording: Recording) -> RecordingAnalysis:
+    """The recording's finished analysis, or why there is none.
+
+    `AnalysisPending` while the worker has not finished (worth retrying); `RecordingUnreadable`
+    when the bytes are not an ECG this server reads, or the analysis failed (not worth retrying
+    until the recording is uploaded again).
+    """
+    analysis = getattr(recording, "analysis", None)
+    if analysis is None or analysis.state in (RecordingAnalysis.PENDING, RecordingAnalysis.RUNNING):
+        raise AnalysisPending()
+    if analysis.state != RecordingAnalysis.DONE:
+        raise RecordingUnreadable(analysis.reason or None)
+    return analysis
 
 
 def recording_preview(

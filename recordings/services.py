@@ -29,6 +29,7 @@ from recordings.errors import (
     RecordingExists,
     RecordingOwnedByOther,
     RecordingTargetInvalid,
+    RecordingVersionMismatch,
     StorageUnavailable,
 )
 from recordings.insight import recording_analysis_schedule
@@ -80,9 +81,14 @@ def recording_verify_digests(*, upload: IncomingRecordingFile, expected: Expecte
         raise ChecksumMismatch("Content-MD5")
 
 
-def _recording_target(
+def recording_target(
     *, user: User, serial_number: str, patient_number: str
 ) -> tuple[Device, Patient]:
+    """The device and patient a recording of `user` may be filed under.
+
+    Raises `RecordingTargetInvalid` for an unknown one or one that is not the user's. Callers
+    that receive a large body check this first, so a refusal does not wait for the body.
+    """
     try:
         device = device_get_for_user(user=user, serial_number=serial_number)
         patient = patient_get_for_user(user=user, patient_number=patient_number)
@@ -91,11 +97,17 @@ def _recording_target(
     return device, patient
 
 
-def _check_replaceable(existing: Recording, *, uploader: User, overwrite: bool) -> None:
+def recording_check_replaceable(existing: Recording, *, uploader: User, overwrite: bool) -> None:
+    """Refuse to store over `existing` unless asked to overwrite, by its own uploader."""
     if not overwrite:
         raise RecordingExists()
     if existing.uploaded_by_id != uploader.pk:
         raise RecordingOwnedByOther()
+
+
+def _check_version(current: Recording | None, replaces_sha256: str | None) -> None:
+    if replaces_sha256 is not None and (current is None or current.sha256 != replaces_sha256):
+        raise RecordingVersionMismatch()
 
 
 def _store_file(upload: IncomingRecordingFile) -> str:
@@ -129,20 +141,25 @@ def recording_store(
     expected: ExpectedDigests = ExpectedDigests(),
     sampling_rate_hint: float | None = None,
     sample_format_hint: str = "",
+    replaces_sha256: str | None = None,
 ) -> tuple[Recording, bool]:
     """Store an uploaded recording; returns it and whether it replaced an existing one.
 
+    With `replaces_sha256` (an If-Match), only the existing version with that SHA-256 is
+    replaced, checked again under the row lock; otherwise `RecordingVersionMismatch`.
+
     Refusals (`ChecksumMismatch`, `RecordingTargetInvalid`, `RecordingExists`,
-    `RecordingOwnedByOther`, `StorageUnavailable`) leave no row and no file behind, and an
-    existing recording untouched.
+    `RecordingOwnedByOther`, `RecordingVersionMismatch`, `StorageUnavailable`) leave no row and
+    no file behind, and an existing recording untouched.
     """
     recording_verify_digests(upload=upload, expected=expected)
-    device, patient = _recording_target(
+    device, patient = recording_target(
         user=uploader, serial_number=device_serial_number, patient_number=patient_number
     )
     existing = Recording.objects.filter(data_id=data_id).first()
+    _check_version(existing, replaces_sha256)
     if existing is not None:
-        _check_replaceable(existing, uploader=uploader, overwrite=overwrite)
+        recording_check_replaceable(existing, uploader=uploader, overwrite=overwrite)
 
     stored_name = _store_file(upload)
     fields = {
@@ -164,7 +181,11 @@ def recording_store(
         for _ in range(STORE_ATTEMPTS):
             try:
                 return _save_row(
-                    data_id=data_id, fields=fields, uploader=uploader, overwrite=overwrite
+                    data_id=data_id,
+                    fields=fields,
+                    uploader=uploader,
+                    overwrite=overwrite,
+                    replaces_sha256=replaces_sha256,
                 )
             except IntegrityError:
                 # Another upload created this data_id between our check and our insert.
@@ -176,16 +197,17 @@ def recording_store(
 
 
 def _save_row(
-    *, data_id: str, fields: dict, uploader: User, overwrite: bool
+    *, data_id: str, fields: dict, uploader: User, overwrite: bool, replaces_sha256: str | None
 ) -> tuple[Recording, bool]:
     with transaction.atomic():
         current = Recording.objects.select_for_update().filter(data_id=data_id).first()
+        _check_version(current, replaces_sha256)
         if current is None:
             recording = Recording.objects.create(data_id=data_id, **fields)
             audit_record(action="recording.upload", obj=recording, detail=_upload_detail(recording))
             recording_analysis_schedule(recording=recording, is_new=True)
             return recording, False
-        _check_replaceable(current, uploader=uploader, overwrite=overwrite)
+        recording_check_replaceable(current, uploader=uploader, overwrite=overwrite)
         replaced_name = current.file.name
         for field, value in fields.items():
             setattr(current, field, value)

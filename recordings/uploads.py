@@ -3,6 +3,8 @@
 The multipart parser hands the file to `RecordingUploadHandler` chunk by chunk; each chunk is
 written to a temporary file beside the storage and fed to SHA-256 (and MD5 when the client sent a
 Content-MD5), so the file is never held in memory and its digest is known when the body ends.
+A raw upload (the clinician API's PUT) skips the parser: `recording_receive_raw` copies the body
+into the same kind of file.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.http import UnreadablePostError
 
 from recordings.errors import RecordingTooLarge, StorageUnavailable, UploadTruncated
 from recordings.storage import incoming_directory
@@ -183,3 +186,44 @@ class RecordingUploadHandler(FileUploadHandler):
         """Remove every temporary file this request created that was not stored."""
         for incoming in self.files:
             incoming.discard()
+
+
+def recording_receive_raw(
+    stream, *, length: int, name: str, content_type: str, want_md5: bool
+) -> IncomingRecordingFile:
+    """Copy a request body of `length` bytes into an `IncomingRecordingFile`, hashing as it goes.
+
+    The caller has checked `length` against the size limit, and discards the file when done.
+    A body that ends early is `UploadTruncated`; a disk that refuses it, `StorageUnavailable`.
+    Either way nothing is left behind.
+    """
+    try:
+        upload = IncomingRecordingFile(name, content_type, None, None, want_md5=want_md5)
+    except OSError as exc:
+        logger.error("Cannot create an upload file: %s", exc)
+        raise StorageUnavailable() from exc
+    try:
+        received = 0
+        while received < length:
+            try:
+                chunk = stream.read(min(CHUNK_SIZE, length - received))
+            except UnreadablePostError:  # the client went away mid-body
+                chunk = b""
+            if not chunk:
+                raise UploadTruncated()
+            try:
+                upload.append(chunk)
+            except OSError as exc:
+                logger.error("Cannot write an upload: %s", exc)
+                raise StorageUnavailable() from exc
+            received += len(chunk)
+        try:
+            upload.flush()
+        except OSError as exc:
+            raise StorageUnavailable() from exc
+    except BaseException:
+        upload.discard()
+        raise
+    upload.seek(0)
+    upload.size = received
+    return upload
