@@ -15,8 +15,8 @@ EXPLAIN of the list query, to show which index answers it.
 
 Usage (the database named in DATABASE_URL is DROPPED and re-created; use a scratch name):
 
-    DATABASE_URL=mysql://root@127.0.0.1:3306/ecg_bench_list .venv/bin/python bench/recordings_list.py
-    ... bench/recordings_list.py --rows 200000 --repeat 50    # quicker
+    DATABASE_URL=mysql://root@127.0.0.1:3306/ecg_bench_list .venv/bin/python -m bench.recordings_list
+    ... -m bench.recordings_list --rows 200000 --repeat 50    # quicker
 """
 
 from __future__ import annotations
@@ -55,21 +55,9 @@ def setup_django() -> None:
 
 
 def recreate_database() -> None:
-    import MySQLdb
-    from django.conf import settings
+    from bench.harness import recreate_mysql_database
 
-    database = settings.DATABASES["default"]
-    connection = MySQLdb.connect(
-        host=database["HOST"] or "127.0.0.1",
-        port=int(database["PORT"] or 3306),
-        user=database["USER"],
-        password=database["PASSWORD"] or "",
-    )
-    name = database["NAME"]
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    connection.close()
+    recreate_mysql_database(os.environ["DATABASE_URL"])
 
 
 def _clinician(number: int):
