@@ -318,6 +318,11 @@ def make_source(path: Path, size: int) -> str:
     return digest.hexdigest()
 
 
+def after_sync(action, *args):
+    os.sync()
+    return action(*args)
+
+
 def repetitions(size: int, quick: bool) -> int:
     if size <= 4 * 1000**2:
         return 10 if quick else 40
@@ -368,9 +373,12 @@ def transfers(report, scratch, nginx, gunicorn, streaming, token, sizes, quick) 
         source = scratch / f"source-{index}.bin"
         sha256 = make_source(source, size)
 
+        # Every write below starts with the page cache's dirty data flushed (os.sync, untimed),
+        # so no measurement pays for the writeback of the one before it.
         copies = []
         for rep in range(reps):
             target = scratch / f"copy-{index}-{rep}.bin"
+            os.sync()
             started = time.perf_counter()
             subprocess.run(["cp", str(source), str(target)], check=True)
             copies.append(time.perf_counter() - started)
@@ -394,7 +402,7 @@ def transfers(report, scratch, nginx, gunicorn, streaming, token, sizes, quick) 
         ):
             with PeakMemory(gunicorn=gunicorn.pid, nginx=nginx.pid) as memory:
                 seconds = [
-                    upload_file(port, token, f"io-{index}-{name}-{rep}", source)
+                    after_sync(upload_file, port, token, f"io-{index}-{name}-{rep}", source)
                     for rep in range(reps)
                 ]
             report.phase_memory(f"post_data {label} {route}", memory)

@@ -13,7 +13,7 @@ from base64 import b64decode, b64encode
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -24,7 +24,10 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.http import Http404, UnreadablePostError
 from django.http.multipartparser import InputStreamExhausted
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from django_filters.fields import IsoDateTimeField
+from django_filters.filters import IsoDateTimeFilter, TypedChoiceFilter
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
@@ -237,6 +240,8 @@ class StableOrderingFilter(OrderingFilter):
 
 
 INVALID_CURSOR = "Invalid cursor."
+# Times a client may ask about: what every supported database stores.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9999
 
 
 @dataclass(frozen=True)
@@ -326,11 +331,51 @@ class V2CursorPagination(CursorPagination):
             value = field.to_python(tokens["p"][0])
             row_id = int(tokens["i"][0])
             backwards = tokens.get("r", ["0"])[0] == "1"
-        except (ValueError, KeyError, DjangoValidationError):
+            if isinstance(value, datetime):
+                if value.tzinfo is None:
+                    raise ValueError("a cursor's time is always in UTC")
+                value = value.astimezone(UTC)  # what the database compares; may overflow
+        except (ValueError, KeyError, OverflowError, DjangoValidationError):
             raise exceptions.ValidationError({"cursor": [INVALID_CURSOR]}) from None
-        if value is None or (isinstance(value, datetime) and value.tzinfo is None):
+        if value is None:
             raise exceptions.ValidationError({"cursor": [INVALID_CURSOR]})
         return KeysetCursor(value=value, row_id=row_id, backwards=backwards)
+
+
+# --- Filters ----------------------------------------------------------------------------------
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, in UTC, within the years every supported database stores."""
+
+    default_error_messages = {
+        "out_of_range": f"Use a date-time from the year {EARLIEST_YEAR} to {LATEST_YEAR} (UTC).",
+    }
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:59:59-10:00
+            raise DjangoValidationError(self.error_messages["out_of_range"]) from None
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise DjangoValidationError(self.error_messages["out_of_range"])
+        return moment
+
+
+class UtcDateTimeFilter(IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(TypedChoiceFilter):
+    """`true` or `false`, and anything else is a 400 (not silently ignored)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        super().__init__(*args, coerce=lambda value: value == "true", **kwargs)
 
 
 # --- OpenAPI description helpers --------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 
 from django.conf import settings
@@ -26,8 +24,12 @@ from rest_framework.response import Response
 
 from ecg import UnreadableRecording
 from ecg_server.api_v2 import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
     ApiV2View,
     StableOrderingFilter,
+    StrictBooleanFilter,
+    UtcDateTimeFilter,
     V2CursorPagination,
     error_responses,
     hidden_unless_visible,
@@ -35,7 +37,6 @@ from ecg_server.api_v2 import (
 from ecg_server.exceptions import v2_error_body
 from recordings.downloads import recording_etag, recording_file_response
 from recordings.errors import (
-    OverwriteNeedsPrecondition,
     RecordingExists,
     RecordingFileMissing,
     RecordingNotFound,
@@ -49,10 +50,12 @@ from recordings.models import Recording, RecordingAnalysis
 from recordings.selectors import recording_get_for_user, recordings_visible_to
 from recordings.services import (
     ExpectedDigests,
-    recording_check_replaceable,
+    UploadConditions,
     recording_download_record,
     recording_store,
     recording_target,
+    recording_upload_precheck,
+    sha256_from_digest_header,
 )
 from recordings.uploads import recording_receive_raw
 
@@ -62,8 +65,6 @@ TAG = "v2: recordings"
 MAX_WINDOW_SECONDS = 7 * 24 * 3600
 MAX_PREVIEW_POINTS = 10_000
 DEFAULT_PREVIEW_POINTS = 1000
-# Times a recording may carry: what every supported database stores.
-EARLIEST_YEAR, LATEST_YEAR = 1900, 9999
 
 
 # --- Representation ---------------------------------------------------------------------------
@@ -189,18 +190,19 @@ def _check_start(start: float, duration: float) -> None:
 
 class RecordingFilter(filters.FilterSet):
     patient = filters.CharFilter(field_name="patient__patient_number", help_text="Patient number.")
-    device = filters.CharFilter(field_name="device__serial_number", help_text="Serial number.")
-    start_after = filters.IsoDateTimeFilter(
+    # The serial the recording was uploaded with, kept when the device is deleted.
+    device = filters.CharFilter(field_name="device_serial_number", help_text="Serial number.")
+    start_after = UtcDateTimeFilter(
         field_name="start_time",
         lookup_expr="gte",
         help_text="Recordings that start at or after this ISO 8601 time (UTC unless stated).",
     )
-    start_before = filters.IsoDateTimeFilter(
+    start_before = UtcDateTimeFilter(
         field_name="start_time",
         lookup_expr="lt",
         help_text="Recordings that start before this ISO 8601 time.",
     )
-    has_analysis = filters.BooleanFilter(
+    has_analysis = StrictBooleanFilter(
         method="filter_has_analysis",
         help_text="true: only recordings whose analysis is done; false: only the others.",
     )
@@ -310,57 +312,15 @@ def _declared_length(request) -> int:
 
 
 def _sha256_digest_header(request) -> str | None:
-    """`Digest: sha-256=<base64>` or RFC 9530 `Repr-Digest: sha-256=:<base64>:`, normalised.
-
-    A SHA-256 entry that is not 32 bytes of base64 is refused rather than silently unchecked.
-    """
+    """The `Repr-Digest` or `Digest` header naming a SHA-256, refused when malformed."""
     for header, name in (("HTTP_REPR_DIGEST", "Repr-Digest"), ("HTTP_DIGEST", "Digest")):
         value = request.META.get(header)
-        if not value:
-            continue
-        for part in value.split(","):
-            algorithm, _, encoded = part.strip().partition("=")
-            if algorithm.strip().lower() != "sha-256":
-                continue
-            encoded = encoded.strip().strip(":")
-            try:
-                valid = len(base64.b64decode(encoded, validate=True)) == 32
-            except (binascii.Error, ValueError):
-                valid = False
-            if not valid:
-                raise ValidationError({name: ["sha-256 must be the base64 of 32 bytes."]})
-            return f"sha-256={encoded}"
+        try:
+            if value and sha256_from_digest_header(value) is not None:
+                return value
+        except ValueError as exc:
+            raise ValidationError({name: [str(exc)]}) from None
     return None
-
-
-def _entity_tags(header: str) -> list[str]:
-    return [tag.strip() for tag in header.split(",") if tag.strip()]
-
-
-def _upload_preconditions(request, existing: Recording | None) -> tuple[bool, str | None]:
-    """(overwrite, the SHA-256 that must still be current) from If-Match / If-None-Match.
-
-    Checked before the body is read, so a refused upload costs nothing; `recording_store`
-    checks the version again under the row lock.
-    """
-    if_match = request.META.get("HTTP_IF_MATCH")
-    if if_match is not None:
-        tags = _entity_tags(if_match)
-        if existing is None:
-            raise RecordingVersionMismatch()
-        if "*" in tags:
-            return True, None
-        if recording_etag(existing) not in tags:
-            raise RecordingVersionMismatch()
-        return True, existing.sha256
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
-    if if_none_match is not None and existing is not None:
-        tags = _entity_tags(if_none_match)
-        if "*" in tags or recording_etag(existing) in tags:
-            raise RecordingVersionMismatch()
-    if existing is not None:
-        raise OverwriteNeedsPrecondition()
-    return False, None
 
 
 UPLOAD_HEADERS = [
@@ -421,7 +381,6 @@ class RecordingDetailView(ApiV2View):
                 "checksum_mismatch",
                 "upload_truncated",
                 "not_authenticated",
-                "recording_owned_by_other",
                 "recording_exists",
                 "length_required",
                 "precondition_failed",
@@ -447,10 +406,13 @@ class RecordingDetailView(ApiV2View):
             serial_number=metadata["device"],
             patient_number=metadata["patient"],
         )
-        existing = Recording.objects.filter(data_id=data_id).first()
-        overwrite, replaces_sha256 = _upload_preconditions(request, existing)
-        if existing is not None:
-            recording_check_replaceable(existing, uploader=request.user, overwrite=overwrite)
+        overwrite, replaces_sha256 = recording_upload_precheck(
+            uploader=request.user,
+            data_id=data_id,
+            conditions=UploadConditions.from_headers(
+                request.META.get("HTTP_IF_MATCH"), request.META.get("HTTP_IF_NONE_MATCH")
+            ),
+        )
 
         upload = recording_receive_raw(
             request.stream,

@@ -66,6 +66,11 @@ def recording_etag(recording: Recording) -> str:
     return f'"{recording.sha256}"'
 
 
+def entity_tags(header: str) -> tuple[str, ...]:
+    """The entity tags of an If-Match / If-None-Match header (`*` included as it is)."""
+    return tuple(tag.strip() for tag in header.split(",") if tag.strip())
+
+
 def _open(recording: Recording):
     try:
         return recording_storage().open(recording.file.name, "rb")
@@ -148,10 +153,8 @@ def recording_file_response(*, recording: Recording, request: HttpRequest) -> Ht
         ),
     }
 
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
-    if if_none_match and (
-        if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]
-    ):
+    if_none_match = entity_tags(request.META.get("HTTP_IF_NONE_MATCH", ""))
+    if "*" in if_none_match or etag in if_none_match:
         file.close()
         return HttpResponse(status=304, headers={"ETag": etag})
 

@@ -40,7 +40,11 @@ class Recording(models.Model):
         ordering = ["-start_time"]
         indexes = [
             models.Index(fields=["patient", "start_time"], name="recording_patient_start_idx"),
-            models.Index(fields=["device", "start_time"], name="recording_device_start_idx"),
+            # The clinician API's ?device= filter: by the serial uploaded with (kept when the
+            # device is deleted), newest first.
+            models.Index(
+                fields=["device_serial_number", "start_time"], name="recording_serial_start_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from audit.models import AuditEvent
 from audit.services import audit_record
 from devices.errors import DeviceNotFound
 from devices.models import Device
@@ -24,8 +25,10 @@ from ecg_server.errors import PermissionDenied
 from patients.errors import PatientNotFound
 from patients.models import Patient
 from patients.selectors import patient_get_for_user
+from recordings.downloads import entity_tags, recording_etag
 from recordings.errors import (
     ChecksumMismatch,
+    OverwriteNeedsPrecondition,
     RecordingExists,
     RecordingOwnedByOther,
     RecordingTargetInvalid,
@@ -41,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 # Concurrent uploads of one data_id: the loser of the insert race retries once as an overwrite.
 STORE_ATTEMPTS = 3
+# `If-Match: *` / `If-None-Match: *`: any existing version.
+ANY_VERSION = "*"
 
 
 @dataclass(frozen=True)
@@ -52,11 +57,19 @@ class ExpectedDigests:
     content_md5: str | None = None  # `Content-MD5: <base64>`
 
 
-def _digest_header_sha256(header: str) -> bytes | None:
+def sha256_from_digest_header(header: str) -> bytes | None:
+    """The SHA-256 named by `Digest: sha-256=<base64>` or RFC 9530 `Repr-Digest: sha-256=:<b64>:`.
+
+    None when the header names no SHA-256; `ValueError` when its SHA-256 is not the base64 of
+    32 bytes.
+    """
     for part in header.split(","):
         algorithm, _, value = part.strip().partition("=")
         if algorithm.strip().lower() == "sha-256":
-            return _b64(value.strip())
+            digest = _b64(value.strip().strip(":"))
+            if digest is None or len(digest) != 32:
+                raise ValueError("sha-256 must be the base64 of 32 bytes.")
+            return digest
     return None
 
 
@@ -73,7 +86,10 @@ def recording_verify_digests(*, upload: IncomingRecordingFile, expected: Expecte
     if expected.sha256_hex is not None and expected.sha256_hex.lower() != actual_sha256.hex():
         raise ChecksumMismatch("sha256")
     if expected.digest_header is not None:
-        claimed = _digest_header_sha256(expected.digest_header)
+        try:
+            claimed = sha256_from_digest_header(expected.digest_header)
+        except ValueError:
+            claimed = None  # the legacy API has always ignored a Digest it cannot read
         if claimed is not None and claimed != actual_sha256:
             raise ChecksumMismatch("Digest")
     md5_sent = expected.content_md5 is not None and upload.md5 is not None
@@ -106,8 +122,63 @@ def recording_check_replaceable(existing: Recording, *, uploader: User, overwrit
 
 
 def _check_version(current: Recording | None, replaces_sha256: str | None) -> None:
-    if replaces_sha256 is not None and (current is None or current.sha256 != replaces_sha256):
+    if replaces_sha256 is None:
+        return
+    if current is None or replaces_sha256 not in (ANY_VERSION, current.sha256):
         raise RecordingVersionMismatch()
+
+
+@dataclass(frozen=True)
+class UploadConditions:
+    """A conditional upload's If-Match / If-None-Match entity tags (None: header absent)."""
+
+    if_match: tuple[str, ...] | None = None
+    if_none_match: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_headers(cls, if_match: str | None, if_none_match: str | None) -> UploadConditions:
+        return cls(
+            None if if_match is None else entity_tags(if_match),
+            None if if_none_match is None else entity_tags(if_none_match),
+        )
+
+
+def recording_upload_precheck(
+    *, uploader: User, data_id: str, conditions: UploadConditions
+) -> tuple[bool, str | None]:
+    """Decide, before the body is read, whether a conditional upload of `data_id` may proceed.
+
+    Returns `(overwrite, replaces_sha256)` for `recording_store`, which checks the version
+    again under the row lock (`ANY_VERSION` for `If-Match: *`). Refusals: `RecordingExists`
+    for someone else's recording, whatever the conditions (data_ids are global, so its
+    existence cannot be hidden, but its version is never compared and the attempt is
+    audited); `RecordingVersionMismatch` (412) when a condition fails;
+    `OverwriteNeedsPrecondition` (428) to replace a recording without If-Match.
+    """
+    existing = Recording.objects.filter(data_id=data_id).only("uploaded_by_id", "sha256").first()
+    if existing is not None and existing.uploaded_by_id != uploader.pk:
+        audit_record(
+            action="access.denied",
+            outcome=AuditEvent.DENIED,
+            detail={"data_id": data_id, "reason": "overwrite of another user's recording"},
+        )
+        raise RecordingExists()
+    etag = None if existing is None else recording_etag(existing)
+    if conditions.if_match is not None:
+        if existing is None:
+            raise RecordingVersionMismatch()
+        if ANY_VERSION in conditions.if_match:
+            return True, ANY_VERSION
+        if etag not in conditions.if_match:
+            raise RecordingVersionMismatch()
+        return True, existing.sha256
+    if existing is None:
+        return False, None
+    if conditions.if_none_match is not None and (
+        ANY_VERSION in conditions.if_none_match or etag in conditions.if_none_match
+    ):
+        raise RecordingVersionMismatch()
+    raise OverwriteNeedsPrecondition()
 
 
 def _store_file(upload: IncomingRecordingFile) -> str:
@@ -145,8 +216,9 @@ def recording_store(
 ) -> tuple[Recording, bool]:
     """Store an uploaded recording; returns it and whether it replaced an existing one.
 
-    With `replaces_sha256` (an If-Match), only the existing version with that SHA-256 is
-    replaced, checked again under the row lock; otherwise `RecordingVersionMismatch`.
+    With `replaces_sha256` (an If-Match), only the existing version with that SHA-256 (any
+    existing version for `ANY_VERSION`) is replaced, checked again under the row lock;
+    otherwise `RecordingVersionMismatch`.
 
     Refusals (`ChecksumMismatch`, `RecordingTargetInvalid`, `RecordingExists`,
     `RecordingOwnedByOther`, `RecordingVersionMismatch`, `StorageUnavailable`) leave no row and
@@ -157,9 +229,9 @@ def recording_store(
         user=uploader, serial_number=device_serial_number, patient_number=patient_number
     )
     existing = Recording.objects.filter(data_id=data_id).first()
-    _check_version(existing, replaces_sha256)
     if existing is not None:
         recording_check_replaceable(existing, uploader=uploader, overwrite=overwrite)
+    _check_version(existing, replaces_sha256)
 
     stored_name = _store_file(upload)
     fields = {
@@ -201,13 +273,14 @@ def _save_row(
 ) -> tuple[Recording, bool]:
     with transaction.atomic():
         current = Recording.objects.select_for_update().filter(data_id=data_id).first()
+        if current is not None:  # whose it is first: never compare another user's version
+            recording_check_replaceable(current, uploader=uploader, overwrite=overwrite)
         _check_version(current, replaces_sha256)
         if current is None:
             recording = Recording.objects.create(data_id=data_id, **fields)
             audit_record(action="recording.upload", obj=recording, detail=_upload_detail(recording))
             recording_analysis_schedule(recording=recording, is_new=True)
             return recording, False
-        recording_check_replaceable(current, uploader=uploader, overwrite=overwrite)
         replaced_name = current.file.name
         for field, value in fields.items():
             setattr(current, field, value)

@@ -16,6 +16,7 @@ import os
 import queue
 import tempfile
 import threading
+import weakref
 
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
@@ -31,6 +32,49 @@ CHUNK_SIZE = 1024 * 1024
 
 # Chunks waiting for the writer thread, at most: bounds an upload's memory to a few MiB.
 WRITE_AHEAD_CHUNKS = 4
+
+
+def _write_and_hash(file, digests, chunk: bytes) -> None:
+    file.write(chunk)
+    for digest in digests:
+        digest.update(chunk)
+
+
+class _ChunkWriter:
+    """Writes and hashes queued chunks on a thread of its own.
+
+    It holds the file and the digests, never the `IncomingRecordingFile`, so an upload that is
+    dropped without being closed is still collected; its finalizer stops this thread, and the
+    temporary file is then removed as any unreferenced NamedTemporaryFile is.
+    """
+
+    def __init__(self, file, digests):
+        self.file, self.digests = file, digests
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=WRITE_AHEAD_CHUNKS)
+        self.error: BaseException | None = None
+        self.stopped = False
+        self.thread = threading.Thread(
+            target=self._run, name="recording-upload-writer", daemon=True
+        )
+        self.thread.start()
+
+    def put(self, chunk: bytes) -> None:
+        self.chunks.put(chunk)
+
+    def _run(self) -> None:
+        while (chunk := self.chunks.get()) is not None:
+            if self.error is None:  # after a failure, only drain until told to stop
+                try:
+                    _write_and_hash(self.file, self.digests, chunk)
+                except BaseException as exc:
+                    self.error = exc
+
+    def stop(self) -> None:
+        """Wait until every queued chunk is written (or dropped after an error); idempotent."""
+        if not self.stopped:
+            self.stopped = True
+            self.chunks.put(None)
+            self.thread.join()
 
 
 class IncomingRecordingFile(TemporaryUploadedFile):
@@ -51,47 +95,34 @@ class IncomingRecordingFile(TemporaryUploadedFile):
         UploadedFile.__init__(self, file, name, content_type, 0, charset, content_type_extra)
         self.sha256 = hashlib.sha256()
         self.md5 = hashlib.md5(usedforsecurity=False) if want_md5 else None
-        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=WRITE_AHEAD_CHUNKS)
-        self._writer: threading.Thread | None = None
+        self._writer: _ChunkWriter | None = None
         self._write_error: BaseException | None = None
         self._appended = 0
+
+    def _digests(self) -> list:
+        return [self.sha256] if self.md5 is None else [self.sha256, self.md5]
 
     def append(self, chunk: bytes) -> None:
         self._raise_write_error()
         self._appended += 1
         if self._appended == 1:
-            self._write(chunk)
+            _write_and_hash(self.file, self._digests(), chunk)
             return
         if self._writer is None:
-            self._writer = threading.Thread(
-                target=self._write_queued, name="recording-upload-writer", daemon=True
-            )
-            self._writer.start()
-        self._chunks.put(chunk)
-
-    def _write(self, chunk: bytes) -> None:
-        self.file.write(chunk)
-        self.sha256.update(chunk)
-        if self.md5 is not None:
-            self.md5.update(chunk)
-
-    def _write_queued(self) -> None:
-        while (chunk := self._chunks.get()) is not None:
-            if self._write_error is None:  # after a failure, only drain until told to stop
-                try:
-                    self._write(chunk)
-                except BaseException as exc:
-                    self._write_error = exc
+            self._writer = _ChunkWriter(self.file, self._digests())
+            weakref.finalize(self, self._writer.stop)
+        self._writer.put(chunk)
 
     def _stop_writer(self) -> None:
         if self._writer is not None:
-            self._chunks.put(None)
-            self._writer.join()
+            self._writer.stop()
+            self._write_error = self._write_error or self._writer.error
             self._writer = None
 
     def _raise_write_error(self) -> None:
-        if self._write_error is not None:
-            raise self._write_error
+        error = self._write_error or (self._writer.error if self._writer else None)
+        if error is not None:
+            raise error
 
     def flush(self) -> None:
         """Wait until every appended chunk is written and hashed, then flush the file."""

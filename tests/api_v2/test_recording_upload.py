@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import io
+from datetime import UTC, datetime
 
 import pytest
 from django.core.handlers.wsgi import LimitedStream
@@ -12,10 +13,10 @@ from audit.models import AuditEvent
 from recordings.api import RecordingDetailView
 from recordings.errors import RecordingVersionMismatch
 from recordings.models import Recording
-from recordings.services import recording_store
+from recordings.services import ANY_VERSION, recording_store
 from recordings.uploads import recording_receive_raw
 from tests.api_v2.conftest import PERSONAS, error_code
-from tests.factories import make_recording
+from tests.factories import make_device, make_patient, make_recording
 
 pytestmark = pytest.mark.django_db
 
@@ -165,8 +166,58 @@ def test_the_store_service_refuses_a_version_that_is_no_longer_current(
 def test_only_the_uploader_may_replace_it(v2, owner, patient, superuser):
     put(v2("owner"))
     r = put(v2("superuser"), body=b"x", headers={"if-match": etag(CONTENT)})
-    assert (r.status_code, error_code(r)) == (403, "recording_owned_by_other")
+    assert (r.status_code, error_code(r)) == (409, "recording_exists")
     assert stored_bytes() == CONTENT
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"if-match": "*"},
+        {"if-match": etag(CONTENT)},
+        {"if-match": etag(b"a guess")},
+        {"if-none-match": "*"},
+        {"if-none-match": etag(CONTENT)},
+        {"if-none-match": etag(b"a guess")},
+    ],
+)
+def test_another_users_recording_answers_the_same_whatever_the_conditions(
+    v2, owner, other_user, patient, headers
+):
+    """Its existence cannot be hidden (data_ids are global), but neither its version nor its
+    owner leaks: no answer depends on whether a guessed ETag is right."""
+    put(v2("owner"))
+    make_device("ECG-OTHER", users=[other_user])
+    make_patient("P-OTHER", owner=other_user)
+    query = QUERY.replace("P-1", "P-OTHER").replace("ECG-1", "ECG-OTHER")
+    r = put(v2("other"), body=b"x", query=query, headers=headers)
+    assert (r.status_code, error_code(r)) == (409, "recording_exists")
+    assert stored_bytes() == CONTENT
+    denied = AuditEvent.objects.filter(action="access.denied", actor=other_user).get()
+    assert denied.detail["data_id"] == "D-1"
+
+
+def test_if_match_any_refuses_when_the_recording_vanished_meanwhile(owner, patient, media_files):
+    """`If-Match: *` promised an existing version; a row deleted during the upload is a 412."""
+    upload = recording_receive_raw(
+        io.BytesIO(b"late"), length=4, name="x", content_type="text/csv", want_md5=False
+    )
+    with pytest.raises(RecordingVersionMismatch):
+        recording_store(
+            uploader=owner,
+            data_id="GONE",
+            device_serial_number="ECG-1",
+            patient_number="P-1",
+            upload=upload,
+            start_time=datetime(2026, 12, 1, 10, tzinfo=UTC),
+            end_time=datetime(2026, 12, 1, 10, 1, tzinfo=UTC),
+            overwrite=True,
+            replaces_sha256=ANY_VERSION,
+        )
+    upload.discard()
+    assert not Recording.objects.exists()
+    assert media_files() == []
 
 
 @pytest.mark.parametrize(
@@ -325,7 +376,7 @@ def test_storage_failure_stores_nothing_and_keeps_the_old_version(
 
 def test_an_existing_recording_of_someone_else_is_not_replaced(v2, other_user, patient, device):
     make_recording(data_id="D-1", uploader=other_user, patient=patient, device=device)
-    assert put(v2("owner")).status_code == 428
+    assert put(v2("owner")).status_code == 409
     assert Recording.objects.get().uploaded_by == other_user
 
 
@@ -336,7 +387,7 @@ def test_an_existing_recording_of_someone_else_is_not_replaced(v2, other_user, p
         ("exists", {}, 428, "precondition_required"),
         ("exists", {"if-none-match": "*"}, 412, "precondition_failed"),
         ("exists", {"if-match": '"stale"'}, 412, "precondition_failed"),
-        ("exists_by_other", {"if-match": "*"}, 403, "recording_owned_by_other"),
+        ("exists_by_other", {"if-match": "*"}, 409, "recording_exists"),
     ],
 )
 def test_refusals_come_before_a_byte_of_the_body_is_read(

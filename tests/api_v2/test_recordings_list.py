@@ -126,7 +126,18 @@ def test_oldest_first_on_request(v2, world):
     ]
 
 
-@pytest.mark.parametrize("query", ["start_after=yesterday", "start_before=2026-13-01T00:00:00"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start_after=yesterday",
+        "start_before=2026-13-01T00:00:00",
+        # Valid ISO 8601, but past what UTC (and every database) can hold.
+        "start_before=9999-12-31T23:59:59-10:00",
+        "start_after=0001-01-01T00:00:00%2B10:00",
+        "start_after=1066-10-14T09:00:00Z",
+        "has_analysis=maybe",
+    ],
+)
 def test_a_bad_filter_value_names_the_field(v2, world, query):
     r = v2("owner").get(f"/api/v2/recordings?{query}")
     assert (r.status_code, error_code(r)) == (400, "validation_error")
@@ -140,6 +151,7 @@ def test_a_bad_filter_value_names_the_field(v2, world, query):
         base64.b64encode(b"p=not-a-time").decode(),
         base64.b64encode(b"p=2026-12-01 10:00:00").decode(),  # no zone
         base64.b64encode(b"o=-5").decode(),
+        base64.b64encode(b"p=9999-12-31T23:59:59-10:00&i=1").decode(),  # overflows in UTC
     ],
 )
 def test_a_tampered_cursor_is_a_validation_error(v2, world, cursor):
@@ -198,3 +210,13 @@ def test_the_summary_is_in_the_list(v2, world):
     assert item["analysis"]["lead_names"] == ["I", "II"]
     assert item["etag"] == f'"{mine.sha256}"'
     assert (item["patient"], item["device"], item["uploaded_by"]) == ("P-1", "ECG-1", "owner")
+
+
+def test_the_device_filter_still_finds_recordings_of_a_deleted_device(v2, world, device):
+    """The list shows the serial a recording was uploaded with; the filter finds it by that."""
+    assert v2("owner").delete(f"/api/v2/devices/{device.serial_number}").status_code == 204
+    listed = v2("owner").get("/api/v2/recordings").json()["results"]
+    assert {r["device"] for r in listed if r["data_id"] == "MINE"} == {device.serial_number}
+    assert data_ids(v2("owner").get(f"/api/v2/recordings?device={device.serial_number}")) == [
+        "MINE"
+    ]

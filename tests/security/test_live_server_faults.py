@@ -1,9 +1,11 @@
 """Lies and disconnects over a real socket, against Django's live server."""
 
 import socket
+import threading
 from urllib.parse import urlparse
 
 import pytest
+from django.core.signals import request_finished
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from recordings.models import Recording
@@ -55,14 +57,19 @@ def test_a_client_that_disconnects_mid_upload_leaves_nothing(live_server, upload
     fields["File"] = fields.pop("File")
     body = encode_multipart(BOUNDARY, fields)
     url = urlparse(live_server.url)
-    with socket.create_connection((url.hostname, url.port), timeout=20) as sock:
-        sock.sendall(request_head(len(body)) + body[: len(body) // 2])
-    # The server notices the closed connection while reading; on a busy CI machine its thread
-    # can take a while to get there, so wait up to 30 s for the clean-up.
-    import time
+    # Wait for the server to be done with the request, not for the files to be gone: polling
+    # the folder could pass before the server thread has even created its upload file.
+    finished = threading.Event()
 
-    deadline = time.monotonic() + 30
-    while media_files() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    def on_request_finished(**kwargs):
+        finished.set()
+
+    request_finished.connect(on_request_finished)
+    try:
+        with socket.create_connection((url.hostname, url.port), timeout=20) as sock:
+            sock.sendall(request_head(len(body)) + body[: len(body) // 2])
+        assert finished.wait(timeout=60), "the server never finished the request"
+    finally:
+        request_finished.disconnect(on_request_finished)
     assert not Recording.objects.exists()
     assert media_files() == []
