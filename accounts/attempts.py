@@ -1,8 +1,8 @@
-"""Throttling of failed logins and password-reset attempts.
+"""Throttling of failed logins, password-reset attempts and device claims.
 
 Counters live in the database so that every worker process sees the same numbers. Each scope
-(`login`, `password_reset`) counts per account and per client address in a fixed window; the
-limits come from `settings.ATTEMPT_LIMITS`.
+(`login`, `password_reset`, `device_claim`) counts per identity (account, client address,
+device) in a fixed window; the limits come from `settings.ATTEMPT_LIMITS`.
 """
 
 from __future__ import annotations

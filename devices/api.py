@@ -123,6 +123,7 @@ class DeviceListView(ListModelMixin, ApiV2View):
                 "not_authenticated",
                 "permission_denied",
                 "unsupported_media_type",
+                "too_many_attempts",
             ),
         },
         examples=[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from accounts.attempts import attempt_limit_check, attempt_record
 from accounts.models import User
 from audit.services import audit_record
 from devices.models import MAC_NOT_REGISTERED, Device, DeviceLink, FirmwareInfo
@@ -54,12 +55,20 @@ def device_register(
 
 
 def device_claim(*, user: User, device: Device, mac_address: str | None) -> None:
-    """Link `user` to an existing device; linking twice is a no-op."""
+    """Link `user` to an existing device; linking twice is a no-op.
+
+    The MAC address is a weak secret (a vendor prefix leaves about 2^24 guesses), so wrong
+    guesses are counted per account and per device, and past `ATTEMPT_LIMITS["device_claim"]`
+    every claim, right or wrong, is `TooManyAttempts` until the window ends.
+    """
     if DeviceLink.objects.filter(user=user, device=device).exists():
         return
-    proves_possession = device.has_registered_mac and _same_mac(device.mac_address, mac_address)
-    if not (user.is_superuser or proves_possession):
-        raise PermissionDenied()
+    if not user.is_superuser:
+        claimant = {"account": user.username, "device": device.serial_number}
+        attempt_limit_check(scope="device_claim", identities=claimant)
+        if not (device.has_registered_mac and _same_mac(device.mac_address, mac_address)):
+            attempt_record(scope="device_claim", identities=claimant)
+            raise PermissionDenied()
     with transaction.atomic():
         _, created = DeviceLink.objects.get_or_create(user=user, device=device)
         if created:

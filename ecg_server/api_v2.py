@@ -92,7 +92,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "range_not_satisfiable": (416, "The Range starts past the end of the file."),
     "recording_unreadable": (422, "The recording could not be read as an ECG."),
     "precondition_required": (428, "Overwriting a recording needs If-Match (or If-None-Match: *)."),
-    "too_many_attempts": (429, "Too many failed logins; retry after Retry-After seconds."),
+    "too_many_attempts": (
+        429,
+        "Too many failed logins or device claims; retry after Retry-After seconds.",
+    ),
     "server_error": (500, "An unexpected error, logged on the server."),
     "storage_unavailable": (503, "Recording storage is full or read-only; nothing was stored."),
     "service_unavailable": (503, "The database is unavailable; retry after Retry-After seconds."),

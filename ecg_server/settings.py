@@ -173,7 +173,7 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ECG Server")
 # create_user is reserved for superusers unless self-registration is opened.
 ALLOW_SELF_REGISTRATION = env.bool("ALLOW_SELF_REGISTRATION", default=False)
 
-# Failed logins and password-reset attempts allowed per window, per account and per address.
+# Failed logins, password-reset attempts and device claims allowed per window.
 ATTEMPT_LIMITS = {
     "login": {
         "window": timedelta(seconds=env.int("LOGIN_ATTEMPT_WINDOW", default=900)),
@@ -184,6 +184,12 @@ ATTEMPT_LIMITS = {
         "window": timedelta(seconds=env.int("PASSWORD_RESET_ATTEMPT_WINDOW", default=3600)),
         "account": env.int("PASSWORD_RESET_ATTEMPTS_PER_ACCOUNT", default=10),
         "address": env.int("PASSWORD_RESET_ATTEMPTS_PER_ADDRESS", default=30),
+    },
+    # Claims of an existing device with a wrong MAC address, per account and per device.
+    "device_claim": {
+        "window": timedelta(seconds=env.int("DEVICE_CLAIM_ATTEMPT_WINDOW", default=3600)),
+        "account": env.int("DEVICE_CLAIM_ATTEMPTS_PER_ACCOUNT", default=10),
+        "device": env.int("DEVICE_CLAIM_ATTEMPTS_PER_DEVICE", default=20),
     },
 }
 

@@ -1,0 +1,68 @@
+"""Guessing a device's MAC address to claim it is throttled, on both APIs."""
+
+import pytest
+
+from devices.models import DeviceLink
+from tests.factories import make_device, make_session_token, make_user
+
+pytestmark = pytest.mark.django_db
+
+MAC = "aa:bb:cc:dd:ee:01"
+
+
+@pytest.fixture
+def owned_device(owner):
+    return make_device("ECG-MAC", users=[owner], mac_address=MAC)
+
+
+def legacy_claim(api, token, mac):
+    return api.post_json(
+        "/api/add_device", {"session_id": token, "serial_number": "ECG-MAC", "Mac_id": mac}
+    )
+
+
+def test_wrong_macs_are_refused_then_throttled_even_for_the_right_one(
+    api, settings, owned_device, other_user, other_token
+):
+    settings.ATTEMPT_LIMITS = {
+        **settings.ATTEMPT_LIMITS,
+        "device_claim": {**settings.ATTEMPT_LIMITS["device_claim"], "account": 3},
+    }
+    for guess in range(3):
+        r = legacy_claim(api, other_token, f"aa:bb:cc:dd:ee:{guess + 10:02x}")
+        assert (r.status_code, r.content) == (401, b'"UNAUTHORIZED"')
+    r = legacy_claim(api, other_token, MAC)
+    assert r.status_code == 429
+    assert int(r.headers["Retry-After"]) > 0
+    assert "detail" in r.json()
+    assert not DeviceLink.objects.filter(user=other_user).exists()
+
+
+def test_the_device_is_protected_whoever_guesses(
+    api, settings, owned_device, other_user, other_token
+):
+    settings.ATTEMPT_LIMITS = {
+        **settings.ATTEMPT_LIMITS,
+        "device_claim": {**settings.ATTEMPT_LIMITS["device_claim"], "device": 2},
+    }
+    for _ in range(2):
+        assert legacy_claim(api, other_token, "00:00:00:00:00:00").status_code == 401
+    third_user_token = make_session_token(make_user("third"))
+    assert legacy_claim(api, third_user_token, MAC).status_code == 429
+
+
+def test_a_right_mac_within_the_limit_links_and_the_v2_api_counts_too(
+    client, settings, owned_device, other_user, other_token
+):
+    settings.ATTEMPT_LIMITS = {
+        **settings.ATTEMPT_LIMITS,
+        "device_claim": {**settings.ATTEMPT_LIMITS["device_claim"], "account": 2},
+    }
+    auth = {"authorization": f"Bearer {other_token}"}
+    wrong = {"serial_number": "ECG-MAC", "mac_address": "00:00:00:00:00:00"}
+    r = client.post("/api/v2/devices", wrong, content_type="application/json", headers=auth)
+    assert r.status_code in (403, 404)
+    right = {"serial_number": "ECG-MAC", "mac_address": MAC}
+    r = client.post("/api/v2/devices", right, content_type="application/json", headers=auth)
+    assert r.status_code == 201, r.content
+    assert DeviceLink.objects.filter(user=other_user).exists()
