@@ -18,12 +18,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
 from django.db.models import Q
-from django.http import Http404, UnreadablePostError
-from django.http.multipartparser import InputStreamExhausted
+from django.http import Http404
 from django_filters.fields import IsoDateTimeField
 from django_filters.filters import IsoDateTimeFilter, TypedChoiceFilter
 from drf_spectacular.types import OpenApiTypes
@@ -41,8 +38,8 @@ from rest_framework.utils.urls import replace_query_param
 from accounts.authentication import BearerSessionAuthentication
 from audit.models import AuditEvent
 from audit.services import audit_record
-from ecg_server.errors import DomainError, PermissionDenied, TooManyAttempts
-from ecg_server.exceptions import v2_error_body
+from ecg_server.errors import DomainError, PermissionDenied
+from ecg_server.exceptions import domain_error_response, unexpected_failure, v2_error_body
 from ecg_server.parsers import JSONParser
 
 logger = logging.getLogger("ecg_server.api_v2")
@@ -89,7 +86,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "recording_too_large": (413, "The recording is larger than RECORDING_MAX_BYTES."),
     "payload_too_large": (413, "The JSON body is too large."),
     "unsupported_media_type": (415, "The body must be JSON."),
-    "range_not_satisfiable": (416, "The Range starts past the end of the file."),
+    "range_not_satisfiable": (416, "No byte of the file is in the requested Range."),
     "recording_unreadable": (422, "The recording could not be read as an ECG."),
     "precondition_required": (428, "Overwriting a recording needs If-Match (or If-None-Match: *)."),
     "too_many_attempts": (
@@ -130,32 +127,15 @@ def _v2_response(
 def api_v2_exception_handler(exc: Exception, context: dict) -> Response:
     """Every failure of a v2 view as `{"code", "message", "fields"}`; never HTML, never a trace."""
     if isinstance(exc, DomainError):
-        headers = {}
-        if isinstance(exc, TooManyAttempts):
-            headers["Retry-After"] = str(exc.retry_after_seconds)
-        return _v2_response(exc.code, exc.message, exc.status, exc.fields, headers)
+        return domain_error_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, exceptions.APIException):
         return _api_exception_response(exc)
-    if isinstance(exc, RequestDataTooBig):
-        return _v2_response("payload_too_large", "The request body is too large.", 413)
-    if isinstance(exc, SuspiciousOperation | UnreadablePostError | InputStreamExhausted):
-        logger.warning("Refused a malformed request: %s", exc)
-        return _v2_response("malformed_request", "The request could not be read.", 400)
-    if isinstance(exc, OperationalError | InterfaceError):
-        logger.error("Database unavailable: %s", exc)
-        return _v2_response(
-            "service_unavailable",
-            "Service temporarily unavailable. Try again shortly.",
-            503,
-            headers={"Retry-After": "5"},
-        )
-    view = context.get("view")
-    logger.error("Unhandled error in %s", type(view).__name__, exc_info=exc)
-    return _v2_response("server_error", "Internal server error.", 500)
+    failure = unexpected_failure(exc, context)
+    return _v2_response(failure.code, failure.message, failure.status, headers=failure.headers)
 
 
 def _api_exception_response(exc: exceptions.APIException) -> Response:

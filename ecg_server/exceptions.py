@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
@@ -24,21 +25,39 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response
+    failure = unexpected_failure(exc, context)
+    return Response({"detail": failure.message}, status=failure.status, headers=failure.headers)
+
+
+@dataclass(frozen=True)
+class UnexpectedFailure:
+    status: int
+    code: str  # the clinician API's stable code
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def unexpected_failure(exc: Exception, context: dict) -> UnexpectedFailure:
+    """What an exception that is neither DRF's nor a domain error means for the client.
+
+    Logs what an operator needs to see; each API renders the result in its own shape.
+    """
     if isinstance(exc, RequestDataTooBig):
-        return Response({"detail": "Request body is too large."}, status=413)
+        return UnexpectedFailure(413, "payload_too_large", "Request body is too large.")
     if isinstance(exc, SuspiciousOperation | UnreadablePostError | InputStreamExhausted):
         logger.warning("Refused a malformed request: %s", exc)
-        return Response({"detail": "Malformed request."}, status=400)
+        return UnexpectedFailure(400, "malformed_request", "Malformed request.")
     if isinstance(exc, OperationalError | InterfaceError):
         logger.error("Database unavailable: %s", exc)
-        return Response(
-            {"detail": "Service temporarily unavailable. Try again shortly."},
-            status=503,
-            headers={"Retry-After": "5"},
+        return UnexpectedFailure(
+            503,
+            "service_unavailable",
+            "Service temporarily unavailable. Try again shortly.",
+            {"Retry-After": "5"},
         )
     view = context.get("view")
     logger.error("Unhandled error in %s", type(view).__name__, exc_info=exc)
-    return Response({"detail": "Internal server error."}, status=500)
+    return UnexpectedFailure(500, "server_error", "Internal server error.")
 
 
 def domain_error_response(exc: DomainError) -> Response:

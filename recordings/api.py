@@ -488,7 +488,7 @@ class RecordingFileView(ApiV2View):
         if response.status_code == 416:
             return Response(
                 v2_error_body(
-                    "range_not_satisfiable", "The Range starts past the end of the file."
+                    "range_not_satisfiable", "No byte of the file is in the requested Range."
                 ),
                 status=416,
                 headers={"Content-Range": response["Content-Range"]},

@@ -24,7 +24,7 @@ from recordings.storage import recording_storage
 logger = logging.getLogger(__name__)
 
 BLOCK_SIZE = 1024 * 1024
-RANGE_PATTERN = re.compile(r"^bytes=(\d*)-(\d*)$")
+RANGE_PATTERN = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 # A Range header longer than this is not a single range of sane numbers: ignore it.
 MAX_RANGE_HEADER = 200
 

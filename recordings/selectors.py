@@ -27,7 +27,11 @@ def recording_get_for_user(*, user: User, data_id: str) -> Recording:
 
     Raises `RecordingNotFound` or `PermissionDenied` (the legacy contract tells them apart).
     """
-    recording = Recording.objects.select_related("patient").filter(data_id=data_id).first()
+    recording = (
+        Recording.objects.select_related("patient", "uploaded_by", "analysis")
+        .filter(data_id=data_id)
+        .first()
+    )
     if recording is None:
         raise RecordingNotFound()
     if not recording_may_read(user=user, recording=recording):

@@ -120,6 +120,17 @@ def test_download_runs_a_fixed_number_of_queries(
         assert sum(len(chunk) for chunk in r.streaming_content) == size
 
 
+def test_a_recording_with_its_analysis_is_read_in_two_queries(
+    v2, owner, patient, device, django_assert_num_queries
+):
+    make_recording(data_id="ONE", uploader=owner, patient=patient, device=device)
+    client = v2("owner")
+    with django_assert_num_queries(2):  # the session; the recording, uploader and analysis
+        r = client.get("/api/v2/recordings/ONE")
+    assert r.status_code == 200
+    assert r.json()["uploaded_by"] == owner.username
+
+
 # --- preview and plots ------------------------------------------------------------------------
 
 
