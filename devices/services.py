@@ -58,13 +58,15 @@ def device_claim(*, user: User, device: Device, mac_address: str | None) -> None
     """Link `user` to an existing device; linking twice is a no-op.
 
     The MAC address is a weak secret (a vendor prefix leaves about 2^24 guesses), so wrong
-    guesses are counted per account and per device, and past `ATTEMPT_LIMITS["device_claim"]`
-    every claim, right or wrong, is `TooManyAttempts` until the window ends.
+    guesses are counted per account (by id: a rename does not reset it), and past
+    `ATTEMPT_LIMITS["device_claim"]` every claim of that account, right or wrong, is
+    `TooManyAttempts` until the window ends. Not per device: that would let anyone lock a
+    device's rightful claimants out.
     """
     if DeviceLink.objects.filter(user=user, device=device).exists():
         return
     if not user.is_superuser:
-        claimant = {"account": user.username, "device": device.serial_number}
+        claimant = {"account": f"user-{user.pk}"}
         attempt_limit_check(scope="device_claim", identities=claimant)
         if not (device.has_registered_mac and _same_mac(device.mac_address, mac_address)):
             attempt_record(scope="device_claim", identities=claimant)

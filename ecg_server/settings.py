@@ -185,11 +185,10 @@ ATTEMPT_LIMITS = {
         "account": env.int("PASSWORD_RESET_ATTEMPTS_PER_ACCOUNT", default=10),
         "address": env.int("PASSWORD_RESET_ATTEMPTS_PER_ADDRESS", default=30),
     },
-    # Claims of an existing device with a wrong MAC address, per account and per device.
+    # Claims of an existing device with a wrong MAC address, per account.
     "device_claim": {
         "window": timedelta(seconds=env.int("DEVICE_CLAIM_ATTEMPT_WINDOW", default=3600)),
         "account": env.int("DEVICE_CLAIM_ATTEMPTS_PER_ACCOUNT", default=10),
-        "device": env.int("DEVICE_CLAIM_ATTEMPTS_PER_DEVICE", default=20),
     },
 }
 

@@ -40,6 +40,7 @@ from recordings.errors import (
     RecordingExists,
     RecordingFileMissing,
     RecordingNotFound,
+    RecordingOwnedByOther,
     RecordingTooLarge,
     RecordingUnreadable,
     RecordingVersionMismatch,
@@ -444,6 +445,8 @@ class RecordingDetailView(ApiV2View):
             if request.META.get("HTTP_IF_NONE_MATCH") is not None:
                 raise RecordingVersionMismatch() from None  # created meanwhile by someone else
             raise
+        except RecordingOwnedByOther:  # created meanwhile by someone else: as the precheck says
+            raise RecordingExists() from None
         finally:
             upload.discard()  # a stored upload was moved away; anything else goes
         headers = {"ETag": recording_etag(recording)}

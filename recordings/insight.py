@@ -20,6 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django_tasks_db import DatabaseBackend
 
 from ecg import (
     RawHints,
@@ -42,9 +43,10 @@ SUMMARY_FOLDER = "summaries"
 def recording_analysis_schedule(*, recording: Recording, is_new: bool = False) -> RecordingAnalysis:
     """Mark `recording` pending and queue its analysis in the caller's transaction.
 
-    The task row is written by the database task backend in the same transaction as the
-    recording, so a recording is never committed without its analysis queued, and the upload
-    pays for one commit, not two. `is_new` (no analysis row can exist yet) saves the lookup.
+    With the database task backend (the configured one), the task row is written in the same
+    transaction as the recording, so a recording is never committed without its analysis
+    queued, and the upload pays for one commit, not two. Any other backend is handed the task
+    only once the transaction commits. `is_new` (no analysis row yet) saves the lookup.
     """
     from recordings.tasks import analyse_recording
 
@@ -55,7 +57,13 @@ def recording_analysis_schedule(*, recording: Recording, is_new: bool = False) -
         analysis, _ = RecordingAnalysis.objects.update_or_create(
             recording=recording, defaults=pending
         )
-    analyse_recording.enqueue(recording_id=recording.pk, sha256=recording.sha256)
+    recording_id, sha256 = recording.pk, recording.sha256
+    if isinstance(analyse_recording.get_backend(), DatabaseBackend):
+        analyse_recording.enqueue(recording_id=recording_id, sha256=sha256)
+    else:  # a queue outside this database must not hear of a recording that may roll back
+        transaction.on_commit(
+            lambda: analyse_recording.enqueue(recording_id=recording_id, sha256=sha256)
+        )
     return analysis
 
 

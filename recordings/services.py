@@ -164,20 +164,22 @@ def recording_upload_precheck(
         )
         raise RecordingExists()
     etag = None if existing is None else recording_etag(existing)
-    if conditions.if_match is not None:
-        if existing is None:
-            raise RecordingVersionMismatch()
-        if ANY_VERSION in conditions.if_match:
-            return True, ANY_VERSION
-        if etag not in conditions.if_match:
-            raise RecordingVersionMismatch()
-        return True, existing.sha256
-    if existing is None:
-        return False, None
-    if conditions.if_none_match is not None and (
-        ANY_VERSION in conditions.if_none_match or etag in conditions.if_none_match
+    if_match, if_none_match = conditions.if_match, conditions.if_none_match
+    # RFC 9110 section 13.2.2: If-Match first, then If-None-Match; either failing is a 412.
+    if if_match is not None and (
+        existing is None or not (ANY_VERSION in if_match or etag in if_match)
     ):
         raise RecordingVersionMismatch()
+    if (
+        existing is not None
+        and if_none_match is not None
+        and (ANY_VERSION in if_none_match or etag in if_none_match)
+    ):
+        raise RecordingVersionMismatch()
+    if if_match is not None:
+        return True, ANY_VERSION if ANY_VERSION in if_match else existing.sha256
+    if existing is None:
+        return False, None
     raise OverwriteNeedsPrecondition()
 
 

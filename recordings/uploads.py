@@ -52,7 +52,7 @@ class _ChunkWriter:
         self.file, self.digests = file, digests
         self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=WRITE_AHEAD_CHUNKS)
         self.error: BaseException | None = None
-        self.stopped = False
+        self.stopped = self.abandoned = False
         self.thread = threading.Thread(
             target=self._run, name="recording-upload-writer", daemon=True
         )
@@ -62,7 +62,7 @@ class _ChunkWriter:
         self.chunks.put(chunk)
 
     def _run(self) -> None:
-        while (chunk := self.chunks.get()) is not None:
+        while not self.abandoned and (chunk := self.chunks.get()) is not None:
             if self.error is None:  # after a failure, only drain until told to stop
                 try:
                     _write_and_hash(self.file, self.digests, chunk)
@@ -71,10 +71,16 @@ class _ChunkWriter:
 
     def stop(self) -> None:
         """Wait until every queued chunk is written (or dropped after an error); idempotent."""
-        if not self.stopped:
-            self.stopped = True
-            self.chunks.put(None)
-            self.thread.join()
+        if self.stopped:
+            return
+        self.stopped = True
+        if threading.current_thread() is self.thread:
+            # The finalizer of a dropped upload, run by a garbage collection that happened on
+            # this very thread: it cannot wait for itself, so it only tells the loop to end.
+            self.abandoned = True
+            return
+        self.chunks.put(None)
+        self.thread.join()
 
 
 class IncomingRecordingFile(TemporaryUploadedFile):

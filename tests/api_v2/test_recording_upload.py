@@ -388,6 +388,8 @@ def test_an_existing_recording_of_someone_else_is_not_replaced(v2, other_user, p
         ("exists", {"if-none-match": "*"}, 412, "precondition_failed"),
         ("exists", {"if-match": '"stale"'}, 412, "precondition_failed"),
         ("exists_by_other", {"if-match": "*"}, 409, "recording_exists"),
+        # RFC 9110: a passing If-Match does not excuse a failing If-None-Match.
+        ("exists", {"if-match": "*", "if-none-match": "*"}, 412, "precondition_failed"),
     ],
 )
 def test_refusals_come_before_a_byte_of_the_body_is_read(

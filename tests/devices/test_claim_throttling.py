@@ -38,17 +38,21 @@ def test_wrong_macs_are_refused_then_throttled_even_for_the_right_one(
     assert not DeviceLink.objects.filter(user=other_user).exists()
 
 
-def test_the_device_is_protected_whoever_guesses(
+def test_a_rename_does_not_reset_the_count_and_others_are_not_locked_out(
     api, settings, owned_device, other_user, other_token
 ):
     settings.ATTEMPT_LIMITS = {
         **settings.ATTEMPT_LIMITS,
-        "device_claim": {**settings.ATTEMPT_LIMITS["device_claim"], "device": 2},
+        "device_claim": {**settings.ATTEMPT_LIMITS["device_claim"], "account": 2},
     }
     for _ in range(2):
         assert legacy_claim(api, other_token, "00:00:00:00:00:00").status_code == 401
-    third_user_token = make_session_token(make_user("third"))
-    assert legacy_claim(api, third_user_token, MAC).status_code == 429
+    other_user.username = "renamed"
+    other_user.save()
+    assert legacy_claim(api, other_token, MAC).status_code == 429
+    # The guesses of one account never lock the device for someone who has its MAC.
+    colleague_token = make_session_token(make_user("colleague"))
+    assert legacy_claim(api, colleague_token, MAC).status_code == 201
 
 
 def test_a_right_mac_within_the_limit_links_and_the_v2_api_counts_too(

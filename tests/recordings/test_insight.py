@@ -187,3 +187,29 @@ def test_readable_formats_are_analysed_and_their_corrupt_versions_stored_and_mar
     assert RecordingAnalysis.objects.get(recording__data_id="BAD").reason
     r = api.get_json("/api/get_data", {"session_id": owner_token, "data_id": "BAD"})
     assert b"".join(r.streaming_content) == corrupt
+
+
+def test_the_task_row_is_written_in_the_upload_transaction(
+    api, owner_token, patient, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=False):
+        r = api.post("/api/post_data", upload_fields(owner_token))
+    assert r.status_code == 200
+    assert DBTaskResult.objects.count() == 1  # queued before any commit callback ran
+
+
+def test_another_task_backend_hears_of_an_upload_only_after_the_commit(
+    api, owner_token, patient, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    from django_tasks import default_task_backend
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        r = api.post("/api/post_data", upload_fields(owner_token))
+    assert r.status_code == 200
+    assert default_task_backend.results == []
+    for callback in callbacks:
+        callback()
+    assert len(default_task_backend.results) == 1

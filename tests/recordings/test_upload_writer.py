@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from recordings.uploads import IncomingRecordingFile
+from recordings.uploads import WRITE_AHEAD_CHUNKS, IncomingRecordingFile
 
 CHUNKS = [bytes([n]) * 300_000 for n in range(7)]
 
@@ -82,3 +82,30 @@ def test_an_upload_dropped_without_discard_stops_its_thread_and_leaves_no_file(i
     assert wait_until(lambda: not writer_threads())
     gc.collect()
     assert wait_until(lambda: incoming() == [])
+
+
+def test_a_dropped_upload_collected_on_its_own_writer_thread_does_not_hang(incoming):
+    """The finalizer may run on the writer itself; it must not wait for its own thread."""
+    upload = new_upload()
+    upload.cycle = upload  # only the cyclic collector can free it, on whatever thread runs it
+    upload.append(CHUNKS[0])
+    writing, proceed = threading.Event(), threading.Event()
+    write_to_disk = upload.file.file.write
+
+    def write_then_collect(chunk):
+        writing.set()
+        proceed.wait(5)
+        gc.collect()  # a collection that happens to run on the writer thread
+        return write_to_disk(chunk)
+
+    upload.file.write = write_then_collect
+    for chunk in CHUNKS[1 : 2 + WRITE_AHEAD_CHUNKS]:  # one being written, a full queue behind
+        upload.append(chunk)
+    assert writing.wait(5)
+    gc.disable()  # only the writer's own collection may free the upload
+    try:
+        del upload
+        proceed.set()
+        assert wait_until(lambda: not writer_threads())
+    finally:
+        gc.enable()
