@@ -6,7 +6,7 @@ X-Accel-Redirect downloads), and in the same run measures:
 1. small authenticated requests (`get_ota`, GET with a JSON body) at concurrency 1 and 16,
    against a constant DRF view under the same configuration (target: >= 50% of its rate);
 2. `post_data` of each size (default 0.4 MB, 100 MB, 1 GB), through nginx and straight to
-   gunicorn, against `cp` of the same bytes on the same disk (target: >= 300 MB/s at 100 MB,
+   gunicorn, against cp's copy of the same bytes on the same disk (target: >= 300 MB/s at 100 MB,
    server memory growth < 64 MiB at 1 GB);
 3. `get_data` of the same files, through nginx (X-Accel-Redirect) and streamed by gunicorn
    alone, against nginx serving the same file statically (target: >= 70% of nginx, memory flat);
@@ -36,7 +36,6 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -121,7 +120,7 @@ def _request_loop(port, method, path, body, headers, expect, start_at, stop_at, 
             ok = False
         latencies.append(time.perf_counter() - started)
         failures += not ok
-    results.put((latencies, failures))
+    results.put((latencies, failures, time.time()))
 
 
 def request_rate(port, path, body, headers, expect: bytes, concurrency: int, seconds: float):
@@ -141,9 +140,10 @@ def request_rate(port, path, body, headers, expect: bytes, concurrency: int, sec
     collected = [results.get(timeout=seconds + 60) for _ in clients]
     for client in clients:
         client.join()
-    latencies = sorted(t for batch, _ in collected for t in batch)
-    failures = sum(f for _, f in collected)
-    return len(latencies) / seconds, percentile(latencies, 0.99), failures
+    latencies = sorted(t for batch, _, _ in collected for t in batch)
+    failures = sum(f for _, f, _ in collected)
+    elapsed = max(finished for _, _, finished in collected) - start_at  # the last one finishing
+    return (len(latencies) - failures) / elapsed, percentile(latencies, 0.99), failures
 
 
 def percentile(ordered: list[float], fraction: float) -> float:
@@ -338,9 +338,9 @@ def small_requests(report, nginx, gunicorn, token, seconds, concurrencies) -> No
     )
     for concurrency in concurrencies:
         rates = {}
+        for _name, path, expect in targets:  # warm every worker up first
+            request_rate(nginx.port, path, ota_body, json_type, expect, concurrency, 1.0)
         with PeakMemory(gunicorn=gunicorn.pid, nginx=nginx.pid) as memory:
-            for _name, path, expect in targets:  # warm every worker up first
-                request_rate(nginx.port, path, ota_body, json_type, expect, concurrency, 1.0)
             for name, path, expect in targets:
                 rate, p99, failures = request_rate(
                     nginx.port, path, ota_body, json_type, expect, concurrency, seconds
@@ -375,12 +375,14 @@ def transfers(report, scratch, nginx, gunicorn, streaming, token, sizes, quick) 
 
         # Every write below starts with the page cache's dirty data flushed (os.sync, untimed),
         # so no measurement pays for the writeback of the one before it.
+        # cp's own copy (copy_file_range / sendfile), run in-process: a cp process start-up
+        # (2 ms here) would otherwise be most of the 0.4 MB baseline.
         copies = []
         for rep in range(reps):
             target = scratch / f"copy-{index}-{rep}.bin"
             os.sync()
             started = time.perf_counter()
-            subprocess.run(["cp", str(source), str(target)], check=True)
+            shutil.copyfile(source, target)
             copies.append(time.perf_counter() - started)
             target.unlink()
         cp_rate = size / statistics.median(copies) / 1e6
@@ -391,7 +393,7 @@ def transfers(report, scratch, nginx, gunicorn, streaming, token, sizes, quick) 
                 f"(ceiling) body of {label} read by gunicorn, discarded",
                 size / statistics.median(drained) / 1e6,
                 "MB/s",
-                "cp",
+                "copy (cp)",
                 cp_rate,
                 detail="no parsing, hashing or storing",
             )
@@ -411,7 +413,7 @@ def transfers(report, scratch, nginx, gunicorn, streaming, token, sizes, quick) 
                 f"post_data {label} {route}",
                 rate,
                 "MB/s",
-                "cp",
+                "copy (cp)",
                 cp_rate,
                 detail=f"gunicorn +{memory.growth('gunicorn') / MiB:.1f} MiB",
             )
@@ -595,7 +597,8 @@ def run(argv: list[str]) -> int:
         database = "MariaDB/MySQL" if database_url.startswith("mysql") else "SQLite"
         context = (
             f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {database}, "
-            f"gunicorn.conf.py ({workers} sync workers) behind deploy/nginx.conf, loopback"
+            f"gunicorn.conf.py ({workers} sync workers, no recycling) behind deploy/nginx.conf, "
+            "loopback; clients on the same cores; no analysis worker running"
         )
         print_report(report, context)
         if args.json:
