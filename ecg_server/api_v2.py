@@ -8,7 +8,6 @@ deterministic ordering, so no page ever counts the table.
 
 from __future__ import annotations
 
-import logging
 from base64 import b64decode, b64encode
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -41,8 +40,6 @@ from audit.services import audit_record
 from ecg_server.errors import DomainError, PermissionDenied
 from ecg_server.exceptions import domain_error_response, unexpected_failure, v2_error_body
 from ecg_server.parsers import JSONParser
-
-logger = logging.getLogger("ecg_server.api_v2")
 
 # DRF's exceptions -> the v2 code. Domain errors keep their own code (`DomainError.code`).
 DRF_ERROR_CODES: dict[type[exceptions.APIException], str] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 
 from accounts.models import User
@@ -110,3 +111,21 @@ def make_recording(
         content_type="text/csv",
         **fields,
     )
+
+
+class ResetMidway(io.RawIOBase):
+    """A request body whose connection resets after `limit` bytes."""
+
+    def __init__(self, data: bytes, limit: int):
+        self.data, self.limit, self.position = data, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.position >= self.limit:
+            raise ConnectionResetError(104, "Connection reset by peer")
+        chunk = self.data[self.position : min(self.limit, self.position + len(buffer))]
+        buffer[: len(chunk)] = chunk
+        self.position += len(chunk)
+        return len(chunk)

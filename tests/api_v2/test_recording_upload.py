@@ -16,7 +16,7 @@ from recordings.models import Recording
 from recordings.services import ANY_VERSION, recording_store
 from recordings.uploads import recording_receive_raw
 from tests.api_v2.conftest import PERSONAS, error_code
-from tests.factories import make_device, make_patient, make_recording
+from tests.factories import ResetMidway, make_device, make_patient, make_recording
 
 pytestmark = pytest.mark.django_db
 
@@ -283,24 +283,6 @@ def send_body(token: str, body_stream, declared_length: int, **headers):
     response = RecordingDetailView.as_view()(request, data_id="D-1")
     response.render()
     return response
-
-
-class ResetMidway(io.RawIOBase):
-    """A request body whose connection resets after `limit` bytes."""
-
-    def __init__(self, data: bytes, limit: int):
-        self.data, self.limit, self.position = data, limit, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        if self.position >= self.limit:
-            raise ConnectionResetError(104, "Connection reset by peer")
-        chunk = self.data[self.position : min(self.limit, self.position + len(buffer))]
-        buffer[: len(chunk)] = chunk
-        self.position += len(chunk)
-        return len(chunk)
 
 
 def test_a_body_shorter_than_its_content_length_stores_nothing(owner_token, patient, media_files):

@@ -9,27 +9,9 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, RequestFactory, enco
 
 from recordings.legacy import PostDataView
 from recordings.models import Recording
-from tests.factories import upload_fields
+from tests.factories import ResetMidway, upload_fields
 
 pytestmark = pytest.mark.django_db
-
-
-class ResetMidway(io.RawIOBase):
-    """A request body whose connection resets after `limit` bytes."""
-
-    def __init__(self, data: bytes, limit: int):
-        self.data, self.limit, self.position = data, limit, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        if self.position >= self.limit:
-            raise ConnectionResetError(104, "Connection reset by peer")
-        chunk = self.data[self.position : min(self.limit, self.position + len(buffer))]
-        buffer[: len(chunk)] = chunk
-        self.position += len(chunk)
-        return len(chunk)
 
 
 def multipart_with_file_last(token: str, size: int) -> bytes:
