@@ -47,6 +47,7 @@ from recordings.errors import (
     UploadLengthRequired,
 )
 from recordings.insight import recording_analysis_require_done, recording_plot, recording_preview
+from recordings.legacy import sample_format_field, sampling_rate_field, sha256_field
 from recordings.models import Recording, RecordingAnalysis
 from recordings.selectors import recording_get_for_user, recordings_visible_to
 from recordings.services import (
@@ -257,22 +258,9 @@ class UploadParamsSerializer(serializers.Serializer):
     device = serializers.CharField(max_length=64, help_text="Device serial number.")
     start_time = serializers.DateTimeField(help_text="ISO 8601, e.g. 2026-12-01T10:00:00Z.")
     end_time = serializers.DateTimeField()
-    sha256 = serializers.RegexField(
-        r"^[0-9a-fA-F]{64}$",
-        required=False,
-        help_text="SHA-256 of the body, hex; a mismatch is refused and nothing is stored.",
-    )
-    sampling_rate = serializers.FloatField(
-        required=False,
-        min_value=1,
-        max_value=100_000,
-        help_text="Samples per second, for files that do not say (CSV, raw samples).",
-    )
-    sample_format = serializers.ChoiceField(
-        choices=["int16", "float32"],
-        required=False,
-        help_text="For raw binary samples: little-endian int16 (microvolts) or float32 (mV).",
-    )
+    sha256 = sha256_field()
+    sampling_rate = sampling_rate_field()
+    sample_format = sample_format_field()
     filename = serializers.CharField(
         max_length=255, required=False, help_text="The original file name, kept as metadata."
     )

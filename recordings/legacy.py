@@ -58,6 +58,33 @@ class LegacyTimeField(serializers.Field):
         return value.isoformat()
 
 
+# Upload fields shared with the clinician API's raw upload (recordings/api.py).
+def sampling_rate_field() -> serializers.FloatField:
+    return serializers.FloatField(
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        help_text="Samples per second, for files that do not say (CSV, raw samples).",
+    )
+
+
+def sample_format_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=["int16", "float32"],
+        required=False,
+        help_text="For raw binary files: little-endian int16 (microvolts) or float32 (mV), "
+        "channels interleaved; the lead count is the device's Num_of_Leads.",
+    )
+
+
+def sha256_field() -> serializers.RegexField:
+    return serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$",
+        required=False,
+        help_text="Optional SHA-256 of the file, hex; a mismatch is refused and nothing is stored.",
+    )
+
+
 class PostDataSerializer(SessionSerializer):
     data_id = serializers.CharField(max_length=128)
     device_sl_no = serializers.CharField(max_length=64, source="device_serial_number")
@@ -66,23 +93,9 @@ class PostDataSerializer(SessionSerializer):
     Start_Time = LegacyTimeField(source="start_time")
     End_Time = LegacyTimeField(source="end_time")
     overwrite = serializers.BooleanField(required=False, default=False)
-    sampling_rate = serializers.FloatField(
-        required=False,
-        min_value=1,
-        max_value=100_000,
-        help_text="Samples per second, for files that do not say (CSV, raw samples).",
-    )
-    sample_format = serializers.ChoiceField(
-        choices=["int16", "float32"],
-        required=False,
-        help_text="For raw binary files: little-endian int16 (microvolts) or float32 (mV), "
-        "channels interleaved; the lead count is the device's Num_of_Leads.",
-    )
-    sha256 = serializers.RegexField(
-        r"^[0-9a-fA-F]{64}$",
-        required=False,
-        help_text="Optional SHA-256 of the file, hex; a mismatch is refused and nothing is stored.",
-    )
+    sampling_rate = sampling_rate_field()
+    sample_format = sample_format_field()
+    sha256 = sha256_field()
 
     def validate(self, attrs: dict) -> dict:
         start, end = resolve_recording_times(
