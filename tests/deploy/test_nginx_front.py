@@ -7,54 +7,28 @@ X-Accel-Redirect after the app's permission check, and nginx serves ranges itsel
 import hashlib
 import http.client
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
+from bench.harness import Nginx
 from recordings.models import Recording
 from tests.factories import upload_fields
-from tests.faults.test_real_server import Server, account, free_port, login, server_env  # noqa: F401
+from tests.faults.test_real_server import Server, account, login, server_env  # noqa: F401 (account: fixture)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed"),
 ]
 
-PROJECT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
 def front(settings, tmp_path, account):  # noqa: F811
     server = Server(server_env(settings, RECORDINGS_X_ACCEL_PREFIX="/_protected/"), workers=2)
-    port = free_port()
-    site = (PROJECT / "deploy" / "nginx.conf").read_text()
-    site = site.replace("server app:8000;", f"server 127.0.0.1:{server.port};")
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
-    site = site.replace("alias /data/media/;", f"alias {settings.MEDIA_ROOT}/;")
-    temp = tmp_path / "nginx"
-    temp.mkdir()
-    (temp / "nginx.conf").write_text(
-        # Workers run as root here only because pytest's temporary folders are private to root.
-        f"daemon off;\nuser root;\nworker_processes 1;\npid {temp}/nginx.pid;\nerror_log {temp}/error.log;\n"
-        "events { worker_connections 64; }\n"
-        f"http {{\n include /etc/nginx/mime.types;\n access_log off;\n"
-        f" client_body_temp_path {temp}/body;\n proxy_temp_path {temp}/proxy;\n"
-        f" fastcgi_temp_path {temp}/f; uwsgi_temp_path {temp}/u; scgi_temp_path {temp}/s;\n"
-        f"{site}\n}}\n"
-    )
-    nginx = subprocess.Popen(["nginx", "-c", str(temp / "nginx.conf"), "-p", str(temp)])
-    for _ in range(100):
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/api/x")
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield port, server
-    nginx.terminate()
-    nginx.wait(timeout=10)
+    nginx = Nginx(tmp_path / "nginx", server.port, Path(settings.MEDIA_ROOT))
+    yield nginx.port, server
+    nginx.stop()
     server.stop()
 
 
