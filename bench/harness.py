@@ -153,19 +153,10 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, str(PROJECT / "manage.py"), *args], env=env, check=True)
 
 
-class Gunicorn:
-    """The app under gunicorn.conf.py; `workers=None` keeps the configuration's CPU-based count."""
+class _Server:
+    """A server process started by a subclass into `self.process`."""
 
-    def __init__(self, env: dict[str, str], workers: int | None = None):
-        self.port = free_port()
-        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
-        if workers:
-            env["GUNICORN_WORKERS"] = str(workers)
-        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-        self.process = subprocess.Popen(
-            [*command, "ecg_server.wsgi:application"], cwd=PROJECT, env=env
-        )
-        wait_for_port(self.port, self.process)
+    process: subprocess.Popen
 
     @property
     def pid(self) -> int:
@@ -179,7 +170,22 @@ class Gunicorn:
             self.process.kill()
 
 
-class Nginx:
+class Gunicorn(_Server):
+    """The app under gunicorn.conf.py; `workers=None` keeps the configuration's CPU-based count."""
+
+    def __init__(self, env: dict[str, str], workers: int | None = None):
+        self.port = free_port()
+        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
+        if workers:
+            env["GUNICORN_WORKERS"] = str(workers)
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+        self.process = subprocess.Popen(
+            [*command, "ecg_server.wsgi:application"], cwd=PROJECT, env=env
+        )
+        wait_for_port(self.port, self.process)
+
+
+class Nginx(_Server):
     """deploy/nginx.conf in front of `upstream_port`, plus `extra_locations` (nginx syntax)."""
 
     def __init__(self, folder: Path, upstream_port: int, media_root: Path, extra_locations=""):
@@ -213,14 +219,6 @@ class Nginx:
             ["nginx", "-c", str(folder / "nginx.conf"), "-p", str(folder)]
         )
         wait_for_port(self.port, self.process)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 def login(port: int, username: str, password: str) -> str:
