@@ -55,18 +55,28 @@ def test_a_rename_does_not_reset_the_count_and_others_are_not_locked_out(
     assert legacy_claim(api, colleague_token, MAC).status_code == 201
 
 
-def test_a_right_mac_within_the_limit_links_and_the_v2_api_counts_too(
-    client, settings, owned_device, other_user, other_token
+def v2_claim(client, token, mac):
+    return client.post(
+        "/api/v2/devices",
+        {"serial_number": "ECG-MAC", "mac_address": mac},
+        content_type="application/json",
+        headers={"authorization": f"Bearer {token}"},
+    )
+
+
+@pytest.mark.parametrize(("limit", "then"), [(2, 201), (1, 429)])
+def test_the_v2_api_counts_wrong_guesses_too(
+    client, settings, owned_device, other_user, other_token, limit, then
 ):
+    """One wrong guess, then the right MAC: linked within the limit, refused past it."""
     settings.ATTEMPT_LIMITS = {
         **settings.ATTEMPT_LIMITS,
-        "device_claim": {**settings.ATTEMPT_LIMITS["device_claim"], "account": 2},
+        "device_claim": {**settings.ATTEMPT_LIMITS["device_claim"], "account": limit},
     }
-    auth = {"authorization": f"Bearer {other_token}"}
-    wrong = {"serial_number": "ECG-MAC", "mac_address": "00:00:00:00:00:00"}
-    r = client.post("/api/v2/devices", wrong, content_type="application/json", headers=auth)
-    assert r.status_code in (403, 404)
-    right = {"serial_number": "ECG-MAC", "mac_address": MAC}
-    r = client.post("/api/v2/devices", right, content_type="application/json", headers=auth)
-    assert r.status_code == 201, r.content
-    assert DeviceLink.objects.filter(user=other_user).exists()
+    r = v2_claim(client, other_token, "00:00:00:00:00:00")
+    assert (r.status_code, r.json()["code"]) == (403, "permission_denied")
+    r = v2_claim(client, other_token, MAC)
+    assert r.status_code == then, r.content
+    assert DeviceLink.objects.filter(user=other_user).exists() == (then == 201)
+    if then == 429:
+        assert r.json()["code"] == "too_many_attempts"
