@@ -55,7 +55,6 @@ from recordings.services import (
     UploadConditions,
     recording_download_record,
     recording_store,
-    recording_target,
     recording_upload_precheck,
     sha256_from_digest_header,
 )
@@ -389,15 +388,11 @@ class RecordingDetailView(ApiV2View):
         metadata = params.validated_data
         length = _declared_length(request)
         digest_header = _sha256_digest_header(request)
-        # Every refusal that does not depend on the bytes comes before reading them.
-        recording_target(
-            user=request.user,
-            serial_number=metadata["device"],
-            patient_number=metadata["patient"],
-        )
-        overwrite, replaces_sha256 = recording_upload_precheck(
+        plan = recording_upload_precheck(
             uploader=request.user,
             data_id=data_id,
+            device_serial_number=metadata["device"],
+            patient_number=metadata["patient"],
             conditions=UploadConditions.from_headers(
                 request.META.get("HTTP_IF_MATCH"), request.META.get("HTTP_IF_NONE_MATCH")
             ),
@@ -419,7 +414,7 @@ class RecordingDetailView(ApiV2View):
                 upload=upload,
                 start_time=metadata["start_time"],
                 end_time=metadata["end_time"],
-                overwrite=overwrite,
+                overwrite=plan.overwrite,
                 expected=ExpectedDigests(
                     sha256_hex=metadata.get("sha256"),
                     digest_header=digest_header,
@@ -427,7 +422,8 @@ class RecordingDetailView(ApiV2View):
                 ),
                 sampling_rate_hint=metadata.get("sampling_rate"),
                 sample_format_hint=metadata.get("sample_format", ""),
-                replaces_sha256=replaces_sha256,
+                replaces_sha256=plan.replaces_sha256,
+                target=(plan.device, plan.patient),
             )
         except RecordingExists:
             if request.META.get("HTTP_IF_NONE_MATCH") is not None:

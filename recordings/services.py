@@ -97,7 +97,7 @@ def recording_verify_digests(*, upload: IncomingRecordingFile, expected: Expecte
         raise ChecksumMismatch("Content-MD5")
 
 
-def recording_target(
+def _recording_target(
     *, user: User, serial_number: str, patient_number: str
 ) -> tuple[Device, Patient]:
     """The device and patient a recording of `user` may be filed under.
@@ -113,7 +113,7 @@ def recording_target(
     return device, patient
 
 
-def recording_check_replaceable(existing: Recording, *, uploader: User, overwrite: bool) -> None:
+def _check_replaceable(existing: Recording, *, uploader: User, overwrite: bool) -> None:
     """Refuse to store over `existing` unless asked to overwrite, by its own uploader."""
     if not overwrite:
         raise RecordingExists()
@@ -143,18 +143,36 @@ class UploadConditions:
         )
 
 
-def recording_upload_precheck(
-    *, uploader: User, data_id: str, conditions: UploadConditions
-) -> tuple[bool, str | None]:
-    """Decide, before the body is read, whether a conditional upload of `data_id` may proceed.
+@dataclass(frozen=True)
+class UploadPlan:
+    """What `recording_upload_precheck` decided, for `recording_store`."""
 
-    Returns `(overwrite, replaces_sha256)` for `recording_store`, which checks the version
-    again under the row lock (`ANY_VERSION` for `If-Match: *`). Refusals: `RecordingExists`
-    for someone else's recording, whatever the conditions (data_ids are global, so its
-    existence cannot be hidden, but its version is never compared and the attempt is
-    audited); `RecordingVersionMismatch` (412) when a condition fails;
-    `OverwriteNeedsPrecondition` (428) to replace a recording without If-Match.
+    device: Device
+    patient: Patient
+    overwrite: bool
+    replaces_sha256: str | None
+
+
+def recording_upload_precheck(
+    *,
+    uploader: User,
+    data_id: str,
+    device_serial_number: str,
+    patient_number: str,
+    conditions: UploadConditions,
+) -> UploadPlan:
+    """Every refusal of a conditional upload that does not depend on its bytes, before reading.
+
+    `recording_store` checks the version again under the row lock (`ANY_VERSION` for
+    `If-Match: *`). Refusals: `RecordingTargetInvalid`; `RecordingExists` for someone else's
+    recording, whatever the conditions (data_ids are global, so its existence cannot be
+    hidden, but its version is never compared and the attempt is audited);
+    `RecordingVersionMismatch` (412) when a condition fails; `OverwriteNeedsPrecondition`
+    (428) to replace a recording without If-Match.
     """
+    device, patient = _recording_target(
+        user=uploader, serial_number=device_serial_number, patient_number=patient_number
+    )
     existing = Recording.objects.filter(data_id=data_id).only("uploaded_by_id", "sha256").first()
     if existing is not None and existing.uploaded_by_id != uploader.pk:
         audit_record(
@@ -177,9 +195,10 @@ def recording_upload_precheck(
     ):
         raise RecordingVersionMismatch()
     if if_match is not None:
-        return True, ANY_VERSION if ANY_VERSION in if_match else existing.sha256
+        replaces = ANY_VERSION if ANY_VERSION in if_match else existing.sha256
+        return UploadPlan(device, patient, overwrite=True, replaces_sha256=replaces)
     if existing is None:
-        return False, None
+        return UploadPlan(device, patient, overwrite=False, replaces_sha256=None)
     raise OverwriteNeedsPrecondition()
 
 
@@ -215,8 +234,11 @@ def recording_store(
     sampling_rate_hint: float | None = None,
     sample_format_hint: str = "",
     replaces_sha256: str | None = None,
+    target: tuple[Device, Patient] | None = None,
 ) -> tuple[Recording, bool]:
     """Store an uploaded recording; returns it and whether it replaced an existing one.
+
+    `target` is the device and patient an `UploadPlan` already resolved for this uploader.
 
     With `replaces_sha256` (an If-Match), only the existing version with that SHA-256 (any
     existing version for `ANY_VERSION`) is replaced, checked again under the row lock;
@@ -227,12 +249,12 @@ def recording_store(
     no file behind, and an existing recording untouched.
     """
     recording_verify_digests(upload=upload, expected=expected)
-    device, patient = recording_target(
+    device, patient = target or _recording_target(
         user=uploader, serial_number=device_serial_number, patient_number=patient_number
     )
     existing = Recording.objects.filter(data_id=data_id).first()
     if existing is not None:
-        recording_check_replaceable(existing, uploader=uploader, overwrite=overwrite)
+        _check_replaceable(existing, uploader=uploader, overwrite=overwrite)
     _check_version(existing, replaces_sha256)
 
     stored_name = _store_file(upload)
@@ -276,7 +298,7 @@ def _save_row(
     with transaction.atomic():
         current = Recording.objects.select_for_update().filter(data_id=data_id).first()
         if current is not None:  # whose it is first: never compare another user's version
-            recording_check_replaceable(current, uploader=uploader, overwrite=overwrite)
+            _check_replaceable(current, uploader=uploader, overwrite=overwrite)
         _check_version(current, replaces_sha256)
         if current is None:
             recording = Recording.objects.create(data_id=data_id, **fields)
