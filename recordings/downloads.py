@@ -110,7 +110,7 @@ def _offloaded_response(recording: Recording, request: HttpRequest) -> HttpRespo
     if settings.RECORDINGS_X_ACCEL_PREFIX:
         try:
             storage.path(name)
-        except NotImplementedError:
+        except NotImplementedError:  # object storage: nginx cannot serve it, so stream it
             return None
         if not storage.exists(name):
             _open(recording)  # logs the integrity error and raises RecordingFileMissing

@@ -74,7 +74,7 @@ def _local_path(name: str) -> Iterator[Path]:
     try:
         yield Path(storage.path(name))
         return
-    except NotImplementedError:
+    except NotImplementedError:  # object storage has no local path: copy it below
         pass
     with tempfile.NamedTemporaryFile(suffix=".ecg", dir=settings.FILE_UPLOAD_TEMP_DIR) as copy:
         with storage.open(name, "rb") as stored:

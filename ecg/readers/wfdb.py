@@ -229,6 +229,7 @@ class WfdbZipReader(RecordingReader):
                 header = parse_header(text)
                 folder = PurePosixPath(header_info.filename).parent
                 members = self._signal_members(archive, folder, header)
+        # zipfile raises NotImplementedError for compression methods it cannot read.
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError):
             raise UnreadableRecording("the zip archive is corrupt") from None
         self._members = {name: _ZipMember(path, info) for name, info in members.items()}
