@@ -183,8 +183,9 @@ class DeviceDetailView(ApiV2View):
         serializer = DeviceUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         device_update(device=device, **serializer.validated_data)
-        device.refresh_from_db()  # the firmware row was updated behind the cached one
-        return Response(DeviceSerializer(device).data)
+        # Read back with its firmware row, which was updated in the database only; a device
+        # deleted meanwhile is a 404 like any other.
+        return Response(DeviceSerializer(self.get_device(serial_number)).data)
 
     @extend_schema(
         tags=[TAG],

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.attempts import attempt_limit_check, attempt_record
 from accounts.models import User
 from audit.services import audit_record
+from devices.errors import DeviceNotFound
 from devices.models import MAC_NOT_REGISTERED, Device, DeviceLink, FirmwareInfo
 from ecg_server.errors import PermissionDenied
 
@@ -91,16 +93,21 @@ def device_update(
     firmware_version_id: str | None = None,
     firmware_version_number: str | None = None,
 ) -> Device:
-    """Change only the settings given (None means "not given")."""
+    """Change only the settings given (None means "not given").
+
+    `DeviceNotFound` when another request deleted the device after the caller looked it up.
+    """
     device_changes = {
         field: value
         for field, value in zip(DEVICE_FIELDS, (name, mac_address, lead_count), strict=True)
         if value is not None
     }
     if device_changes:
+        device_changes["updated_at"] = timezone.now()
+        if not Device.objects.filter(pk=device.pk).update(**device_changes):
+            raise DeviceNotFound()
         for field, value in device_changes.items():
             setattr(device, field, value)
-        device.save(update_fields=[*device_changes, "updated_at"])
     firmware_changes = {
         field: value
         for field, value in zip(
@@ -111,6 +118,8 @@ def device_update(
     if firmware_changes and not FirmwareInfo.objects.filter(device=device).update(
         **firmware_changes
     ):
+        if not Device.objects.filter(pk=device.pk).exists():
+            raise DeviceNotFound()
         FirmwareInfo.objects.create(device=device, **firmware_changes)  # an admin-made device
     audit_record(
         action="device.update",
