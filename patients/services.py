@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from audit.services import audit_record
 from devices.selectors import device_get_for_user
-from patients.errors import PatientNumberTaken
+from patients.errors import PatientNotFound, PatientNumberTaken
 from patients.models import Patient, PatientDeviceLink
 from patients.selectors import patient_get_for_user
 from patients.signals import patient_erasing
@@ -40,8 +41,9 @@ def patient_register(
 @transaction.atomic
 def patient_rename(*, user: User, patient_number: str, name: str) -> Patient:
     patient = patient_get_for_user(user=user, patient_number=patient_number)
-    patient.name = name
-    patient.save(update_fields=["name", "updated_at"])
+    patient.name, patient.updated_at = name, timezone.now()
+    if not Patient.objects.filter(pk=patient.pk).update(name=name, updated_at=patient.updated_at):
+        raise PatientNotFound()  # erased by another request since the lookup
     audit_record(action="patient.update", obj=patient, detail={"fields": ["name"]})
     return patient
 
